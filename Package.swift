@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "clearml-k8s-glue",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clearml-glue", targets: ["clearml-glue"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libcurl, wrapped in a few C shims because curl_easy_setopt is variadic.
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "ClearMLConfig", swiftSettings: strict),
+        .target(
+            name: "GlueLogging",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "clearml-glue",
+            dependencies: [
+                "HTTPClient", "ClearMLConfig", "GlueLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
+        .testTarget(name: "ClearMLConfigTests", dependencies: ["ClearMLConfig"], swiftSettings: strict),
+        .testTarget(
+            name: "GlueLoggingTests",
+            dependencies: ["GlueLogging", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Runs the built binary end to end (config, init through a pseudo-terminal, errors).
+        .testTarget(name: "CLITests", dependencies: ["clearml-glue"], swiftSettings: strict),
+    ]
+)
