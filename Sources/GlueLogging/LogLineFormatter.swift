@@ -46,11 +46,10 @@ public enum LogLineFormatter {
         s.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
     }
 
+    /// Values with spaces, quotes or `=` are quoted (backslashes first, so escapes stay unambiguous).
     private static func quoteIfNeeded(_ s: String) -> String {
-        let escaped = escapeText(s)
-        if escaped.isEmpty || escaped.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) {
-            return "\"" + escaped.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        return escaped
+        guard s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) else { return escapeText(s) }
+        let quoted = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"" + escapeText(quoted) + "\""
     }
 }

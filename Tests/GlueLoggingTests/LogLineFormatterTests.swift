@@ -67,7 +67,7 @@ import Testing
         #expect(try LoggingBootstrap.resolveLevel(flag: nil, environment: [:]) == .info)
     }
 
-    @Test func unknownFormatIsRejected() {
+    @Test func unknownFormatIsRejected() throws {
         #expect(throws: LoggingConfigurationError.self) { try LogFormat(parsing: "xml", source: "--log-format") }
         #expect(try LogFormat(parsing: "JSON", source: "--log-format") == .json)
     }
