@@ -21,27 +21,37 @@ let package = Package(
         ),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
         .target(name: "ClearMLConfig", swiftSettings: strict),
+        .target(name: "JSONValue", swiftSettings: strict),
         .target(
             name: "GlueLogging",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(
+            name: "ClearMLAPI",
+            dependencies: ["HTTPClient", "ClearMLConfig", "JSONValue", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "clearml-glue",
             dependencies: [
-                "HTTPClient", "ClearMLConfig", "GlueLogging",
+                "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
+        // Shared by the test targets: fixture processes on loopback, TLS material, deadlines.
+        .target(name: "GlueTestSupport", path: "Tests/GlueTestSupport", swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "GlueTestSupport"], swiftSettings: strict),
+        .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"], swiftSettings: strict),
         .testTarget(name: "ClearMLConfigTests", dependencies: ["ClearMLConfig"], swiftSettings: strict),
         .testTarget(
             name: "GlueLoggingTests",
             dependencies: ["GlueLogging", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .testTarget(name: "ClearMLAPITests", dependencies: ["ClearMLAPI", "HTTPClient", "ClearMLConfig", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         // Runs the built binary end to end (config, init through a pseudo-terminal, errors).
         .testTarget(name: "CLITests", dependencies: ["clearml-glue"], swiftSettings: strict),
     ]

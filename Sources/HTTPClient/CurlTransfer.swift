@@ -120,7 +120,8 @@ final class CurlTransfer: @unchecked Sendable {
     func receiveHeader(_ bytes: UnsafeRawBufferPointer) -> Int {
         lastActivity = .now
         var line = String(decoding: bytes, as: UTF8.self)
-        while line.last == "\n" || line.last == "\r" { line.removeLast() }
+        // "\r\n" is one Character in Swift, so test for any newline rather than "\r" and "\n".
+        while line.last?.isNewline == true { line.removeLast() }
         if line.hasPrefix("HTTP/") {
             headers = HTTPHeaders()  // a new response (after 1xx) starts over
         } else if line.isEmpty {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GlueTestSupport
 @testable import HTTPClient
 
 @Suite struct HTTPClientRequestTests {
@@ -21,6 +22,14 @@ import Testing
         #expect(echo.headers["x-clearml-worker"] == "glue:1")
         #expect(echo.headers["user-agent"] == "clearml-glue")
         #expect(echo.headers["authorization"] == nil)
+    }
+
+    @Test func responseHeadersAreParsedWithoutLineEndings() async throws {
+        let server = try await TestHTTPServer.start()
+        let response = try await client.execute(HTTPRequest(url: server.url("/echo")))
+        #expect(response.headers["content-type"] == "application/json")
+        #expect(response.headers["Content-Length"] == "\(response.body.count)")
+        #expect(response.headers.fields.allSatisfy { !$0.value.contains(where: \.isNewline) && !$0.name.isEmpty })
     }
 
     @Test(arguments: ["POST", "PUT", "PATCH", "DELETE", "GET"])

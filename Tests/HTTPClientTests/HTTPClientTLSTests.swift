@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GlueTestSupport
 @testable import HTTPClient
 
 @Suite struct HTTPClientTLSTests {

@@ -1,12 +1,12 @@
 import Foundation
 
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    let seconds: Double
-    var description: String { "did not finish within \(seconds) s" }
+public struct DeadlineExceeded: Error, CustomStringConvertible {
+    public let seconds: Double
+    public var description: String { "did not finish within \(seconds) s" }
 }
 
 /// Runs `operation`, failing instead of hanging when it takes longer than `seconds`.
-func withDeadline<T: Sendable>(_ seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withDeadline<T: Sendable>(_ seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {
@@ -19,10 +19,3 @@ func withDeadline<T: Sendable>(_ seconds: Double, _ operation: @escaping @Sendab
     }
 }
 
-struct Echo: Decodable {
-    let method: String
-    let path: String
-    let headers: [String: String]
-    let body: String
-    let client_port: Int
-}

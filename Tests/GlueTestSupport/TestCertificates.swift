@@ -2,18 +2,18 @@ import Foundation
 
 /// A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made with the real
 /// `openssl` once per test run.
-struct TestCertificates: Sendable {
-    let directory: String
-    var caCertificate: String { directory + "/ca.crt" }
-    var serverCertificate: String { directory + "/server.crt" }
-    var serverKey: String { directory + "/server.key" }
-    var clientCertificate: String { directory + "/client.crt" }
-    var clientKey: String { directory + "/client.key" }
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var caCertificate: String { directory + "/ca.crt" }
+    public var serverCertificate: String { directory + "/server.crt" }
+    public var serverKey: String { directory + "/server.key" }
+    public var clientCertificate: String { directory + "/client.crt" }
+    public var clientKey: String { directory + "/client.key" }
     /// Signed by a CA the client is never told about.
-    var strangerCertificate: String { directory + "/stranger.crt" }
-    var strangerKey: String { directory + "/stranger.key" }
+    public var strangerCertificate: String { directory + "/stranger.crt" }
+    public var strangerKey: String { directory + "/stranger.key" }
 
-    static let shared: TestCertificates = {
+    public static let shared: TestCertificates = {
         do { return try generate() } catch { fatalError("cannot generate test certificates: \(error)") }
     }()
 
@@ -50,7 +50,7 @@ struct TestCertificates: Sendable {
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestServerError(message: "openssl \(arguments.first ?? "") failed: \(String(decoding: stderr, as: UTF8.self))")
+            throw FixtureError(message: "openssl \(arguments.first ?? "") failed: \(String(decoding: stderr, as: UTF8.self))")
         }
     }
 }

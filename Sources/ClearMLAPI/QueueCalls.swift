@@ -1,0 +1,75 @@
+import JSONValue
+
+extension ClearMLSession {
+    /// The queue with exactly this name, hidden ones included (the glue's `k8s_scheduler` is hidden).
+    public func queue(named name: String) async throws(ClearMLAPIError) -> ClearMLQueue? {
+        let data = try await call("queues.get_all", ["name": .string("^" + Self.regexEscaped(name) + "$"), "search_hidden": true])
+        return data["queues"]?.arrayValue?.map(ClearMLQueue.init).first { $0.name == name }
+    }
+
+    public func queue(id: String) async throws(ClearMLAPIError) -> ClearMLQueue {
+        ClearMLQueue(try await call("queues.get_by_id", ["queue": .string(id)])["queue"] ?? [:])
+    }
+
+    /// A queue given by name or id, as `--queue` accepts both (names first, like upstream).
+    public func resolveQueue(_ nameOrID: String) async throws(ClearMLAPIError) -> ClearMLQueue? {
+        if let byName = try await queue(named: nameOrID) { return byName }
+        do {
+            return try await queue(id: nameOrID)
+        } catch let error where error.isServerError(code: 400, subcode: 701) {
+            return nil
+        }
+    }
+
+    public func createQueue(name: String, tags: [String] = [], systemTags: [String] = []) async throws(ClearMLAPIError) -> String {
+        let body: JSONValue = ["name": .string(name), "tags": .array(tags.map(JSONValue.string)), "system_tags": .array(systemTags.map(JSONValue.string))]
+        return try await call("queues.create", body, idempotent: false)["id"]?.stringValue ?? ""
+    }
+
+    public func defaultQueue() async throws(ClearMLAPIError) -> (id: String, name: String) {
+        let data = try await call("queues.get_default")
+        return (data["id"]?.stringValue ?? "", data["name"]?.stringValue ?? "")
+    }
+
+    /// Pops the head of the queue; nil when it is empty. Never retried after a lost answer.
+    public func nextTask(queue: String, getTaskInfo: Bool = false) async throws(ClearMLAPIError) -> QueueEntry? {
+        let data = try await call("queues.get_next_task", ["queue": .string(queue), "get_task_info": .bool(getTaskInfo)], idempotent: false)
+        guard let task = data.value(at: "entry.task")?.stringValue else { return nil }
+        return QueueEntry(task: task, added: data.value(at: "entry.added")?.stringValue,
+                          taskUser: data.value(at: "task_info.user")?.stringValue)
+    }
+
+    @discardableResult
+    public func addTask(queue: String, task: String) async throws(ClearMLAPIError) -> Bool {
+        try await call("queues.add_task", ["queue": .string(queue), "task": .string(task)], idempotent: false)["added"]?.intValue == 1
+    }
+
+    @discardableResult
+    public func removeTask(queue: String, task: String, updateTaskStatus: Bool = false) async throws(ClearMLAPIError) -> Bool {
+        let body: JSONValue = ["queue": .string(queue), "task": .string(task), "update_task_status": .bool(updateTaskStatus)]
+        return try await call("queues.remove_task", body, idempotent: false)["removed"]?.intValue == 1
+    }
+
+    public func moveTaskToFront(queue: String, task: String) async throws(ClearMLAPIError) {
+        _ = try await call("queues.move_task_to_front", ["queue": .string(queue), "task": .string(task)])
+    }
+
+    /// The head task id without popping it.
+    public func peekTask(queue: String) async throws(ClearMLAPIError) -> String? {
+        try await call("queues.peek_task", ["queue": .string(queue)])["task"]?.stringValue
+    }
+
+    public func numberOfEntries(queue: String) async throws(ClearMLAPIError) -> Int {
+        Int(try await call("queues.get_num_entries", ["queue": .string(queue)])["num"]?.intValue ?? 0)
+    }
+
+    /// The server matches `name` as a Python regex; a literal name must not be read as a pattern.
+    nonisolated static func regexEscaped(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "\\^$.|?*+()[]{}".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}
