@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libcurl, wrapped in a few C shims because curl_easy_setopt is variadic.
@@ -36,6 +37,7 @@ let package = Package(
             name: "clearml-glue",
             dependencies: [
                 "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI",
+                "JSONValue", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -53,6 +55,6 @@ let package = Package(
         ),
         .testTarget(name: "ClearMLAPITests", dependencies: ["ClearMLAPI", "HTTPClient", "ClearMLConfig", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         // Runs the built binary end to end (config, init through a pseudo-terminal, errors).
-        .testTarget(name: "CLITests", dependencies: ["clearml-glue"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["clearml-glue", "GlueTestSupport"], swiftSettings: strict),
     ]
 )

@@ -11,7 +11,7 @@ struct ClearMLGlue: AsyncParsableCommand {
             NotYetAvailable.Glue.self,
             NotYetAvailable.Execute.self,
             NotYetAvailable.Build.self,
-            NotYetAvailable.List.self,
+            ListCommand.self,
             NotYetAvailable.Server.self,
             NotYetAvailable.Cluster.self,
             NotYetAvailable.Dev.self,

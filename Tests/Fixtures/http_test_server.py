@@ -11,7 +11,9 @@ Prints "PORT <n>" once listening. Routes:
   /stall                headers and one line, then silence
   /slow?ms=N            waits N ms before answering
   /big?bytes=N          chunked body of N bytes (repeating a-z)
-A request whose target is an absolute URL is answered as a forward proxy would be: "proxied <url>".
+  /tunnels              JSON list of the CONNECT targets tunnelled so far
+A request whose target is an absolute URL is answered as a forward proxy would be: "proxied <url>";
+CONNECT host:port opens a real tunnel to that address, as an HTTPS proxy does.
 --silent-tcp accepts connections and never speaks (TLS handshakes hang on it).
 """
 import argparse, json, socket, ssl, sys, threading, time
@@ -20,6 +22,7 @@ from urllib.parse import urlparse, parse_qs
 
 gates = {}
 disconnected = set()
+tunnels = []
 lock = threading.Lock()
 
 def gate(key):
@@ -95,6 +98,9 @@ class Handler(BaseHTTPRequestHandler):
                 with lock:
                     disconnected.add(q["id"])
             return
+        if path == "/tunnels":
+            with lock:
+                return self.send_body(200, json.dumps(tunnels), "application/json")
         if path == "/disconnected":
             with lock:
                 return self.send_body(200, "yes" if q["id"] in disconnected else "no")
@@ -117,6 +123,33 @@ class Handler(BaseHTTPRequestHandler):
                 sent += n
             return self.end_chunked()
         return self.send_body(404, "no route " + path)
+
+    def do_CONNECT(self):
+        """Forward-proxy tunnel (HTTPS through a proxy): pipe bytes both ways; /tunnels counts them."""
+        host, port = self.path.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        with lock:
+            tunnels.append(self.path)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        def pump(src, dst):
+            try:
+                while True:
+                    data = src.recv(65536)
+                    if not data:
+                        break
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                try: dst.shutdown(socket.SHUT_WR)
+                except OSError: pass
+        t = threading.Thread(target=pump, args=(upstream, self.connection), daemon=True)
+        t.start()
+        pump(self.connection, upstream)
+        t.join(5)
+        self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
 

@@ -59,6 +59,25 @@ import GlueTestSupport
         }
     }
 
+    @Test func httpsGoesThroughTheProxyTunnelAndStillVerifiesTheServer() async throws {
+        let server = try await TestHTTPServer.start(tls: certs)
+        let proxy = try await TestHTTPServer.start()
+        let tunnelled = try HTTPClient(configuration: HTTPClientConfiguration(
+            tls: TLSConfiguration(certificateAuthority: .file(certs.caCertificate), trustSystemRoots: false),
+            proxy: ProxyConfiguration(httpsProxy: proxy.url(""))))
+        #expect(try await tunnelled.execute(HTTPRequest(url: server.url("/status/200"))).status == 200)
+        let plain = try HTTPClient(configuration: HTTPClientConfiguration(proxy: .none))
+        let tunnels = try await plain.execute(HTTPRequest(url: proxy.url("/tunnels"))).bodyText
+        #expect(tunnels == "[\"127.0.0.1:\(server.port)\"]")
+        let unverified = try HTTPClient(configuration: HTTPClientConfiguration(proxy: ProxyConfiguration(httpsProxy: proxy.url(""))))
+        await #expect {
+            try await unverified.execute(HTTPRequest(url: server.url("/status/200")))
+        } throws: { error in
+            if case .tlsVerificationFailed = error as? HTTPClientError { return true }
+            return false
+        }
+    }
+
     @Test func unreadableOrInvalidMaterialFailsAtConfigurationTimeNamingTheFile() throws {
         #expect(throws: HTTPClientError.self) { try client(TLSConfiguration(certificateAuthority: .file("/nonexistent/ca.pem"))) }
         do {
