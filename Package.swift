@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -33,6 +34,12 @@ let package = Package(
             dependencies: ["HTTPClient", "ClearMLConfig", "JSONValue", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The controller: scheduling, pod rendering, pod monitoring, reconciling.
+        .target(
+            name: "Glue",
+            dependencies: ["ClearMLConfig", "JSONValue", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "clearml-glue",
             dependencies: [
@@ -46,6 +53,7 @@ let package = Package(
         // Shared by the test targets: fixture processes on loopback, TLS material, deadlines.
         .target(name: "GlueTestSupport", path: "Tests/GlueTestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "GlueTestSupport"], swiftSettings: strict),
+        .testTarget(name: "GlueTests", dependencies: ["Glue", "JSONValue"], swiftSettings: strict),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"], swiftSettings: strict),
         .testTarget(name: "ClearMLConfigTests", dependencies: ["ClearMLConfig"], swiftSettings: strict),
         .testTarget(

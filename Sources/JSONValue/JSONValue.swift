@@ -27,6 +27,25 @@ public enum JSONValue: Sendable, Hashable {
         return current
     }
 
+    /// Sets the value at a path of object keys, creating objects on the way and replacing non-objects.
+    public mutating func set(_ value: JSONValue, at path: [String]) {
+        guard let key = path.first else {
+            self = value
+            return
+        }
+        var object = objectValue ?? [:]
+        var child = object[key] ?? .null
+        child.set(value, at: Array(path.dropFirst()))
+        object[key] = child
+        self = .object(object)
+    }
+
+    public func value(at path: [String]) -> JSONValue? {
+        var current: JSONValue? = self
+        for key in path { current = current?[key] }
+        return current
+    }
+
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     public var intValue: Int64? {

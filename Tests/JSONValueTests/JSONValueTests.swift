@@ -24,6 +24,16 @@ import JSONValue
         #expect(scalar == 3)
     }
 
+    @Test func settingNestedPathsCreatesObjects() {
+        var pod: JSONValue = ["kind": "Pod", "spec": "not an object"]
+        pod.set("v", at: ["metadata", "labels", "a"])
+        pod.set(["containers": []], at: ["spec"])
+        #expect(pod.value(at: ["metadata", "labels", "a"]) == "v")
+        #expect(pod["spec"] == ["containers": []])
+        pod.set(1, at: [])
+        #expect(pod == 1)
+    }
+
     @Test func numericViews() {
         #expect(JSONValue.double(3.0).intValue == 3)
         #expect(JSONValue.double(3.5).intValue == nil)

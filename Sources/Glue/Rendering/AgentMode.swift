@@ -1,0 +1,14 @@
+/// How the task container gets an agent to run the task.
+public enum AgentMode: Sendable, Equatable {
+    /// An init container from our image copies `clearml-glue` into a shared emptyDir; the task image
+    /// needs nothing installed. The default.
+    case injected(image: String)
+    /// The start script pip-installs upstream `clearml-agent` (skipped when `CLEARML_AGENT_NO_UPDATE` is
+    /// set in the pod), for images the injected binary cannot run on.
+    case python(installArguments: String)
+    /// The image's own entrypoint runs; the glue only sets the task id and environment.
+    case imageEntrypoint
+
+    static let agentDirectory = "/clearml-agent"
+    static let agentVolume = "clearml-agent"
+}

@@ -1,0 +1,89 @@
+import JSONValue
+
+/// Everything the renderer needs besides the task: the glue's configuration, resolved once at start.
+public struct PodRenderSettings: Sendable {
+    public enum Kind: String, Sendable { case pod = "Pod", job = "Job" }
+
+    public var kind: Kind = .pod
+    public var namespace = "clearml"
+    public var podNamePrefix = "clearml-id-"
+    /// The glue's worker id; its hash marks the pods this glue owns.
+    public var workerID: String
+    public var agentMode: AgentMode
+    public var startScriptPath = "~/__start_agent__.sh"
+    public var executeArguments = ["--full-monitoring", "--require-queue"]
+    public var extraInit: [String] = []
+    /// Used when neither the task nor its queue names an image.
+    public var defaultImage: String
+    public var defaultDockerArguments: [String] = []
+    public var apiServer: String
+    public var webServer: String
+    public var filesServer: String
+    /// Secret holding `CLEARML_API_ACCESS_KEY` and `CLEARML_API_SECRET_KEY` for task pods.
+    public var credentialsSecret: String?
+    /// The account task pods run as; never the glue's own (`glueServiceAccount`).
+    public var taskServiceAccount: String?
+    public var glueServiceAccount: String?
+    public var imagePullSecrets: [String] = []
+    public var dockerArgumentFilters: [String] = []
+    public var allowedHostPaths: [String] = []
+    /// `CLEARML_AGENT_EXTRA_DOCKER_LABELS`, as pod labels.
+    public var extraLabels: [String: String] = [:]
+    public var extraEnvironment: [(name: String, value: String)] = []
+
+    public init(workerID: String, agentMode: AgentMode, defaultImage: String, apiServer: String, webServer: String, filesServer: String) {
+        self.workerID = workerID
+        self.agentMode = agentMode
+        self.defaultImage = defaultImage
+        self.apiServer = apiServer
+        self.webServer = webServer
+        self.filesServer = filesServer
+    }
+}
+
+/// The per-queue part (what upstream keeps for its Enterprise edition): its own template, overrides,
+/// default image and GPU count.
+public struct QueuePodSettings: Sendable, Equatable {
+    public var template: JSONValue?
+    public var overrides: JSONValue?
+    public var defaultImage: String?
+    public var gpus: Int?
+
+    public init(template: JSONValue? = nil, overrides: JSONValue? = nil, defaultImage: String? = nil, gpus: Int? = nil) {
+        self.template = template
+        self.overrides = overrides
+        self.defaultImage = defaultImage
+        self.gpus = gpus
+    }
+}
+
+/// The task as the renderer sees it.
+public struct PodTask: Sendable, Equatable {
+    public var id: String
+    public var parentID: String?
+    public var queueID: String
+    public var queueName: String
+    public var image: String?
+    /// `container.arguments`, a shell-quoted string as ClearML stores it.
+    public var dockerArguments: String?
+    public var setupShellScript: String?
+
+    public init(id: String, parentID: String? = nil, queueID: String, queueName: String, image: String? = nil,
+                dockerArguments: String? = nil, setupShellScript: String? = nil) {
+        self.id = id
+        self.parentID = parentID
+        self.queueID = queueID
+        self.queueName = queueName
+        self.image = image
+        self.dockerArguments = dockerArguments
+        self.setupShellScript = setupShellScript
+    }
+}
+
+/// A rendered pod (or job) and what the user should hear about it (ignored docker arguments...).
+public struct RenderedPod: Sendable, Equatable {
+    public var name: String
+    public var namespace: String
+    public var manifest: JSONValue
+    public var notes: [String]
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The script the task container runs (written to `CLEARML_K8S_GLUE_START_AGENT_SCRIPT_PATH`), and the
+/// one-line bootstrap that writes and runs it. It carries no credentials: those come from the pod's
+/// environment, filled from a Secret, so the pod spec and `ps` never show them.
+public enum StartScript {
+    public static func render(taskID: String, mode: AgentMode, executeArguments: [String], extraInit: [String], setupShellScript: String?) -> String {
+        var lines = ["#!/bin/bash", "# Written by clearml-glue for ClearML task \(taskID)."]
+        lines += extraInit
+        if let setup = setupShellScript?.trimmingCharacters(in: .whitespacesAndNewlines), !setup.isEmpty {
+            lines.append("# The task's container setup script:")
+            lines.append(setup)
+        }
+        let arguments = (["execute"] + executeArguments + ["--id", taskID]).map(shellQuoted).joined(separator: " ")
+        switch mode {
+        case .injected:
+            lines.append("exec \(AgentMode.agentDirectory)/clearml-glue \(arguments)")
+        case .python(let installArguments):
+            lines.append(#"PYTHON="$(command -v python3 || command -v python)""#)
+            lines.append(#"if [ -z "$CLEARML_AGENT_NO_UPDATE" ]; then "$PYTHON" -m pip install --quiet --disable-pip-version-check "clearml-agent\#(installArguments)" || exit 1; fi"#)
+            lines.append("exec \"$PYTHON\" -m clearml_agent \(arguments)")
+        case .imageEntrypoint:
+            break
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The container's `bash -c` argument: write the script (replacing any older one, so a restarted
+    /// container never runs a doubled script) and exec it.
+    public static func bootstrap(script: String, path: String) -> String {
+        let target = path.hasPrefix("~/") ? "$HOME/" + shellDoubleQuotedBody(String(path.dropFirst(2))) : shellDoubleQuotedBody(path)
+        let encoded = Data(script.utf8).base64EncodedString()
+        return "mkdir -p \"$(dirname \"\(target)\")\" && printf '%s' '\(encoded)' | base64 -d > \"\(target)\" && exec /bin/bash \"\(target)\""
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,".contains($0) }) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+
+    private static func shellDoubleQuotedBody(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if "\"\\$`".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+}
