@@ -40,6 +40,12 @@ let package = Package(
             dependencies: ["ClearMLConfig", "JSONValue", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // The in-pod executor: claim, checkout, environment, run, console, abort, status.
+        .target(
+            name: "Agent",
+            dependencies: ["ClearMLAPI", "ClearMLConfig", "JSONValue", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "clearml-glue",
             dependencies: [
@@ -53,6 +59,7 @@ let package = Package(
         // Shared by the test targets: fixture processes on loopback, TLS material, deadlines.
         .target(name: "GlueTestSupport", path: "Tests/GlueTestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "GlueTestSupport"], swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent"], swiftSettings: strict),
         .testTarget(name: "GlueTests", dependencies: ["Glue", "JSONValue"], swiftSettings: strict),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"], swiftSettings: strict),
         .testTarget(name: "ClearMLConfigTests", dependencies: ["ClearMLConfig"], swiftSettings: strict),
