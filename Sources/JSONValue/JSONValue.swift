@@ -1,7 +1,8 @@
 import Foundation
 
-/// Any JSON document, as a Sendable value: for the parts of ClearML tasks and Kubernetes objects whose shape
-/// belongs to the user (hyperparameters, runtime properties, pod templates) and must survive a round trip.
+/// Any JSON document, as a Sendable value: for the parts of ClearML tasks and Kubernetes objects whose
+/// shape belongs to the user (hyperparameters, runtime properties, pod templates), so every field,
+/// including ones this code has never heard of, survives a read-modify-write round trip.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -11,33 +12,36 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The member `key` of an object; setting it on a non-object makes a one-member object.
     public subscript(key: String) -> JSONValue? {
-        get { if case .object(let object) = self { return object[key] } else { return nil } }
-        set {
-            guard case .object(var object) = self else { return }
-            object[key] = newValue
-            self = .object(object)
+        get {
+            if case .object(let fields) = self { return fields[key] }
+            return nil
         }
+        set {
+            guard case .object(var fields) = self else {
+                if let newValue { self = .object([key: newValue]) }
+                return
+            }
+            fields[key] = newValue
+            self = .object(fields)
+        }
+    }
+
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
+    /// Walks nested objects: `pod[path: "metadata", "name"]`; setting creates objects on the way.
+    public subscript(path path: String...) -> JSONValue? {
+        get { value(at: path) }
+        set { setValue(newValue, at: path[...]) }
     }
 
     /// The value at a dotted path (`execution.queue`), or nil if any step is missing or not an object.
     public func value(at dottedPath: String) -> JSONValue? {
-        var current: JSONValue? = self
-        for key in dottedPath.split(separator: ".") { current = current?[String(key)] }
-        return current
-    }
-
-    /// Sets the value at a path of object keys, creating objects on the way and replacing non-objects.
-    public mutating func set(_ value: JSONValue, at path: [String]) {
-        guard let key = path.first else {
-            self = value
-            return
-        }
-        var object = objectValue ?? [:]
-        var child = object[key] ?? .null
-        child.set(value, at: Array(path.dropFirst()))
-        object[key] = child
-        self = .object(object)
+        value(at: dottedPath.split(separator: ".").map(String.init))
     }
 
     public func value(at path: [String]) -> JSONValue? {
@@ -46,24 +50,72 @@ public enum JSONValue: Sendable, Hashable {
         return current
     }
 
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// Sets the value at a path of object keys, creating objects on the way and replacing non-objects.
+    public mutating func set(_ value: JSONValue, at path: [String]) {
+        setValue(value, at: path[...])
+    }
+
+    mutating func setValue(_ newValue: JSONValue?, at path: ArraySlice<String>) {
+        guard let first = path.first else {
+            self = newValue ?? .null
+            return
+        }
+        if path.count == 1 {
+            if objectValue == nil { self = .object([:]) }
+            self[first] = newValue
+            return
+        }
+        var child = self[first].flatMap { $0.objectValue == nil ? nil : $0 } ?? .object([:])
+        child.setValue(newValue, at: path.dropFirst())
+        if objectValue == nil { self = .object([:]) }
+        self[first] = child
+    }
+
+    /// Scalars as text (Kubernetes writes some numbers either way, e.g. quantities and exit codes).
+    public var stringValue: String? {
+        switch self {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .bool(let b): return String(b)
+        default: return nil
+        }
+    }
+
     public var intValue: Int64? {
         switch self {
         case .int(let i): return i
+        // Outside ±2^63 a double has no Int64; converting it would trap.
         case .double(let d) where d.rounded() == d && abs(d) < 9.2e18: return Int64(d)
+        case .string(let s): return Int64(s)
         default: return nil
         }
     }
+
     public var doubleValue: Double? {
         switch self {
-        case .double(let d): return d
         case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .string(let s): return Double(s)
         default: return nil
         }
     }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let fields) = self { return fields }
+        return nil
+    }
+
     public var isNull: Bool { self == .null }
 }
 
@@ -93,28 +145,46 @@ extension JSONValue: Codable {
     }
 }
 
-extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
-    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
-    public init(nilLiteral: ()) { self = .null }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int64) { self = .int(value) }
     public init(floatLiteral value: Double) { self = .double(value) }
-    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
+    public init(nilLiteral: ()) { self = .null }
 }
 
 extension JSONValue {
-    /// Compact JSON with sorted keys: stable output for logs, hashes and tests.
+    /// Compact JSON with sorted keys, so equal values always serialise to equal bytes.
     public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JSONCoding.write(self, into: &out)
+        return Data(out)
     }
 
-    public static func decode(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    public func encodedString() -> String { String(decoding: encoded(), as: UTF8.self) }
+
+    public static func decode(_ data: Data) throws -> JSONValue { try JSONCoding.parse(data) }
+
+    public static func decode(_ text: String) throws -> JSONValue { try decode(Data(text.utf8)) }
+
+    /// RFC 7386 JSON merge patch: objects merge recursively, `null` deletes, anything else replaces.
+    public func mergePatched(with patch: JSONValue) -> JSONValue {
+        guard case .object(let patchFields) = patch else { return patch }
+        var result = objectValue ?? [:]
+        for (key, value) in patchFields {
+            if value == .null {
+                result.removeValue(forKey: key)
+            } else {
+                result[key] = (result[key] ?? .null).mergePatched(with: value)
+            }
+        }
+        return .object(result)
     }
 }

@@ -21,7 +21,7 @@ import JSONValue
         #expect(task["status"]?.stringValue == "in_progress")
         var scalar: JSONValue = 3
         scalar["x"] = 1
-        #expect(scalar == 3)
+        #expect(scalar == ["x": 1])
     }
 
     @Test func settingNestedPathsCreatesObjects() {
@@ -34,10 +34,27 @@ import JSONValue
         #expect(pod == 1)
     }
 
+    @Test func parserRejectsGarbageWithAnOffsetAndSurvivesDeepNesting() throws {
+        #expect(throws: (any Error).self) { try JSONValue.decode("{\"a\": }") }
+        #expect(throws: (any Error).self) { try JSONValue.decode("[1] x") }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: (any Error).self) { try JSONValue.decode(deep) }
+        #expect(try JSONValue.decode(#""\u00e9\ud83d\ude00""#) == "é😀")
+    }
+
+    @Test func mergePatchFollowsRFC7386() {
+        let base: JSONValue = ["a": 1, "b": ["c": 2, "d": 3]]
+        #expect(base.mergePatched(with: ["a": nil, "b": ["c": 5]]) == ["b": ["c": 5, "d": 3]])
+        #expect(base.mergePatched(with: [1]) == [1])
+    }
+
     @Test func numericViews() {
         #expect(JSONValue.double(3.0).intValue == 3)
         #expect(JSONValue.double(3.5).intValue == nil)
         #expect(JSONValue.int(2).doubleValue == 2.0)
-        #expect(JSONValue.string("2").intValue == nil)
+        #expect(JSONValue.string("2").intValue == 2)
+        #expect(JSONValue.double(1e300).intValue == nil)
+        #expect(JSONValue.int(7).stringValue == "7")
+        #expect(JSONValue.array([]).stringValue == nil)
     }
 }
