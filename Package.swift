@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -34,6 +36,18 @@ let package = Package(
             dependencies: ["HTTPClient", "ClearMLConfig", "JSONValue", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Embedded ClearML-compatible API server (SQLite), for local use and as the tests' real server.
+        .target(
+            name: "DevServer",
+            dependencies: [
+                "ClearMLConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The controller: scheduling, pod rendering, pod monitoring, reconciling.
         .target(
             name: "Glue",
@@ -49,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "clearml-glue",
             dependencies: [
-                "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI",
+                "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI", "DevServer",
                 "JSONValue", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,7 +82,8 @@ let package = Package(
             dependencies: ["GlueLogging", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "ClearMLAPITests", dependencies: ["ClearMLAPI", "HTTPClient", "ClearMLConfig", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
+        .testTarget(name: "DevServerTests", dependencies: ["DevServer", "HTTPClient", "GlueTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ClearMLAPITests", dependencies: ["ClearMLAPI", "DevServer", "HTTPClient", "ClearMLConfig", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         // Runs the built binary end to end (config, init through a pseudo-terminal, errors).
         .testTarget(name: "CLITests", dependencies: ["clearml-glue", "GlueTestSupport"], swiftSettings: strict),
     ]

@@ -12,7 +12,7 @@ struct ClearMLGlue: AsyncParsableCommand {
             NotYetAvailable.Execute.self,
             NotYetAvailable.Build.self,
             ListCommand.self,
-            NotYetAvailable.Server.self,
+            ServerCommand.self,
             NotYetAvailable.Cluster.self,
             NotYetAvailable.Dev.self,
         ]

@@ -22,10 +22,6 @@ enum NotYetAvailable {
         static let configuration = CommandConfiguration(commandName: "build", abstract: "Prepare a task's code and environment (not yet available).")
         func run() throws { throw Failure(command: "build") }
     }
-    struct Server: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the embedded ClearML-compatible server (not yet available).")
-        func run() throws { throw Failure(command: "server") }
-    }
     struct Cluster: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Run the embedded single-node Kubernetes cluster (not yet available).")
         func run() throws { throw Failure(command: "cluster") }
