@@ -36,6 +36,22 @@ let package = Package(
             dependencies: ["HTTPClient", "ClearMLConfig", "JSONValue", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(
+            name: "KubeAPI",
+            dependencies: ["HTTPClient", "JSONValue", "Yams", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Embedded single-node Kubernetes API server that runs pods as local processes.
+        .target(
+            name: "DevCluster",
+            dependencies: [
+                "KubeAPI", "JSONValue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Embedded ClearML-compatible API server (SQLite), for local use and as the tests' real server.
         .target(
             name: "DevServer",
@@ -63,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "clearml-glue",
             dependencies: [
-                "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI", "DevServer",
+                "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI", "DevServer", "KubeAPI", "DevCluster",
                 "JSONValue", "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,6 +98,9 @@ let package = Package(
             dependencies: ["GlueLogging", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(name: "DevClusterTesting", dependencies: ["DevCluster", "KubeAPI", "JSONValue"], path: "Tests/DevClusterTesting", swiftSettings: strict),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "DevCluster", "DevClusterTesting", "HTTPClient", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
+        .testTarget(name: "DevClusterTests", dependencies: ["DevCluster", "DevClusterTesting", "KubeAPI", "HTTPClient", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "HTTPClient", "GlueTestSupport"], swiftSettings: strict),
         .testTarget(name: "ClearMLAPITests", dependencies: ["ClearMLAPI", "DevServer", "HTTPClient", "ClearMLConfig", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         // Runs the built binary end to end (config, init through a pseudo-terminal, errors).

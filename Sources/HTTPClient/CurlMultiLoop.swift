@@ -13,6 +13,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     }
 
     static let shared = CurlMultiLoop()
+    static let maxIdleConnections = 128
 
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex<[Command]>([])
@@ -25,6 +26,9 @@ final class CurlMultiLoop: @unchecked Sendable {
             fatalError("libcurl could not create a multi handle; the process cannot make HTTP requests")
         }
         self.multi = multi
+        // libcurl sizes its idle-connection cache from the transfers active at the moment, so after a
+        // burst it closes connections that the next request would have reused. A fixed pool keeps them.
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Self.maxIdleConnections)
         let thread = Thread { [self] in run() }
         thread.name = "curl-multi"
         thread.start()

@@ -13,7 +13,7 @@ struct ClearMLGlue: AsyncParsableCommand {
             NotYetAvailable.Build.self,
             ListCommand.self,
             ServerCommand.self,
-            NotYetAvailable.Cluster.self,
+            ClusterCommand.self,
             NotYetAvailable.Dev.self,
         ]
     )

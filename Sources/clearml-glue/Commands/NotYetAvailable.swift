@@ -22,10 +22,6 @@ enum NotYetAvailable {
         static let configuration = CommandConfiguration(commandName: "build", abstract: "Prepare a task's code and environment (not yet available).")
         func run() throws { throw Failure(command: "build") }
     }
-    struct Cluster: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "cluster", abstract: "Run the embedded single-node Kubernetes cluster (not yet available).")
-        func run() throws { throw Failure(command: "cluster") }
-    }
     struct Dev: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "dev", abstract: "Run the embedded server, cluster and glue together (not yet available).")
         func run() throws { throw Failure(command: "dev") }

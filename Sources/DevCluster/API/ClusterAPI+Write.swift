@@ -1,0 +1,191 @@
+import JSONValue
+import Foundation
+import KubeAPI
+
+extension ClusterAPI {
+    func list(_ type: ResourceType, namespace: String?, _ request: APIRequest) async throws -> JSONValue {
+        let filter = WatchFilter(
+            resource: type, namespace: namespace, labels: try LabelSelector(parsing: request.query["labelSelector"]),
+            fields: try FieldSelector(parsing: request.query["fieldSelector"]))
+        var after: String?
+        if let token = request.query["continue"], !token.isEmpty {
+            guard let data = Data(base64Encoded: token), let decoded = try? JSONValue.decode(data),
+                  let start = decoded["start"]?.stringValue else {
+                throw APIError.badRequest("continue key is not valid")
+            }
+            after = start
+        }
+        let limit = request.query["limit"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+        let page = await store.list(type, filter: filter, after: after, limit: limit)
+        var metadata: JSONValue = ["resourceVersion": .string(String(page.version))]
+        if page.more, let last = page.last {
+            let token: JSONValue = ["start": .string(last), "rv": .int(page.version)]
+            metadata["continue"] = .string(token.encoded().base64EncodedString())
+        }
+        if TableView.wantsTable(request.accept) {
+            var table = TableView.table(type, objects: page.items, resourceVersion: String(page.version), includeObject: request.query["includeObject"])
+            table["metadata"] = metadata
+            return table
+        }
+        return ["kind": .string(type.kind + "List"), "apiVersion": .string(type.apiVersion), "metadata": metadata, "items": .array(page.items)]
+    }
+
+    func create(_ type: ResourceType, namespace: String?, _ request: APIRequest) async throws -> JSONValue {
+        var object = try request.decodedBody()
+        try checkKind(object, type)
+        if type.namespaced {
+            let namespace = namespace ?? "default"
+            if let given = object[path: "metadata", "namespace"]?.stringValue, !given.isEmpty, given != namespace {
+                throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+            object[path: "metadata", "namespace"] = .string(namespace)
+            guard await store.get(.namespaces, namespace: nil, name: namespace) != nil else {
+                throw APIError.notFound("namespaces", namespace)
+            }
+        }
+        if (object[path: "metadata", "name"]?.stringValue ?? "").isEmpty, let prefix = object[path: "metadata", "generateName"]?.stringValue {
+            let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+            object[path: "metadata", "name"] = .string(prefix + String((0..<5).map { _ in alphabet.randomElement() ?? "x" }))
+        }
+        try validate(object, type, request)
+        object = Defaults.apply(object, type: type, manager: request.query["fieldManager"] ?? "kubectl", operation: "Update")
+        let stored = try await store.insert(type, object)
+        if type == .pods { await kubelet.admit(stored) }
+        if type == .namespaces {
+            _ = try? await store.insert(.serviceAccounts, Defaults.apply(
+                ["metadata": ["name": "default", "namespace": stored[path: "metadata", "name"] ?? "default"]],
+                type: .serviceAccounts, manager: "kube-controller-manager", operation: "Update"))
+        }
+        return stored
+    }
+
+    func checkKind(_ object: JSONValue, _ type: ResourceType) throws(APIError) {
+        if let kind = object["kind"]?.stringValue, kind != type.kind {
+            throw .badRequest("the API version in the data (\(object["apiVersion"]?.stringValue ?? "")) does not match the expected API version (\(type.apiVersion))")
+        }
+    }
+
+    func validate(_ object: JSONValue, _ type: ResourceType, _ request: APIRequest) throws(APIError) {
+        if request.query["fieldValidation"] == "Strict" {
+            let unknown = StrictFields.unknownFields(object, type: type)
+            if !unknown.isEmpty {
+                throw APIError.badRequest(
+                    "\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: "
+                        + unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
+            }
+        }
+        var causes = Validation.checkName(object, resource: type) + Validation.checkLabels(object)
+        if type == .pods { causes += Validation.checkPod(object) }
+        if !causes.isEmpty {
+            throw APIError.invalid(kind: type.kind, name: object[path: "metadata", "name"]?.stringValue ?? "", causes: causes)
+        }
+    }
+
+    func replace(_ type: ResourceType, namespace: String?, name: String, subresource: String?, _ request: APIRequest) async throws -> JSONValue {
+        var object = try request.decodedBody()
+        try checkKind(object, type)
+        guard let current = await store.get(type, namespace: namespace, name: name) else { throw APIError.notFound(type.plural, name, group: type.group) }
+        if let given = object[path: "metadata", "name"]?.stringValue, given != name {
+            throw APIError.badRequest("the name of the object (\(given)) does not match the name on the URL (\(name))")
+        }
+        object = merged(current: current, incoming: object, subresource: subresource)
+        try validate(object, type, request)
+        let expected = object[path: "metadata", "resourceVersion"]?.stringValue
+        return try await store.update(type, object, expectedVersion: expected)
+    }
+
+    /// What survives an update: identity and creation metadata always; `status` only through
+    /// `/status`, and nothing but `status` through it.
+    func merged(current: JSONValue, incoming: JSONValue, subresource: String?) -> JSONValue {
+        var result: JSONValue
+        if subresource == "status" {
+            result = current
+            result["status"] = incoming["status"]
+            result[path: "metadata", "resourceVersion"] = incoming[path: "metadata", "resourceVersion"]
+        } else {
+            result = incoming
+            if current["status"] != nil, current["kind"]?.stringValue != "ConfigMap" { result["status"] = current["status"] }
+        }
+        for key in ["uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+            result[path: "metadata", key] = current[path: "metadata", key]
+        }
+        if result["apiVersion"] == nil { result["apiVersion"] = current["apiVersion"] }
+        if result["kind"] == nil { result["kind"] = current["kind"] }
+        return result
+    }
+
+    func patch(_ type: ResourceType, namespace: String?, name: String, subresource: String?, _ request: APIRequest) async throws -> APIResponse {
+        let contentType = (request.contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let body: JSONValue
+        if contentType == "application/apply-patch+yaml", (try? JSONValue.decode(request.body)) == nil {
+            body = try YAMLBody.decode(request.body)
+        } else {
+            body = try request.decodedBody()
+        }
+        let current = await store.get(type, namespace: namespace, name: name)
+        if contentType == "application/apply-patch+yaml", current == nil {
+            // Server-side apply creates what does not exist yet.
+            var create = request
+            create.body = body.encoded()
+            create.query["fieldManager"] = request.query["fieldManager"]
+            return .json(201, try await self.create(type, namespace: namespace, create))
+        }
+        guard let current else { throw APIError.notFound(type.plural, name, group: type.group) }
+        var patched: JSONValue
+        switch contentType {
+        case "application/json-patch+json":
+            guard let operations = body.arrayValue else { throw APIError.badRequest("json patch must be an array of operations") }
+            patched = try Patching.jsonPatch(current, operations: operations)
+        case "application/merge-patch+json":
+            patched = current.mergePatched(with: body)
+        case "application/strategic-merge-patch+json", "application/apply-patch+yaml":
+            patched = Patching.strategicMerge(current, patch: body)
+        default:
+            throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+        }
+        if contentType == "application/apply-patch+yaml", let manager = request.query["fieldManager"] {
+            patched = Defaults.recordManager(patched, manager: manager, operation: "Apply")
+        }
+        patched = merged(current: current, incoming: patched, subresource: subresource)
+        if subresource == nil, type == .pods || type == .namespaces { patched["status"] = current["status"] }
+        try validate(patched, type, request)
+        let expected = body[path: "metadata", "resourceVersion"]?.stringValue
+        return .json(200, try await store.update(type, patched, expectedVersion: expected))
+    }
+
+    func delete(_ type: ResourceType, namespace: String?, name: String, _ request: APIRequest) async throws -> JSONValue {
+        guard let current = await store.get(type, namespace: namespace, name: name) else { throw APIError.notFound(type.plural, name, group: type.group) }
+        let options = request.body.isEmpty ? JSONValue.object([:]) : ((try? JSONValue.decode(request.body)) ?? [:])
+        if let uid = options[path: "preconditions", "uid"]?.stringValue, uid != current[path: "metadata", "uid"]?.stringValue {
+            throw APIError(code: 409, reason: "Conflict",
+                           message: "Operation cannot be fulfilled on \(type.plural) \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(current[path: "metadata", "uid"]?.stringValue ?? "")",
+                           details: ["name": .string(name), "kind": .string(type.plural)])
+        }
+        if let version = options[path: "preconditions", "resourceVersion"]?.stringValue, version != current[path: "metadata", "resourceVersion"]?.stringValue {
+            throw APIError(code: 409, reason: "Conflict",
+                           message: "Operation cannot be fulfilled on \(type.plural) \"\(name)\": Precondition failed: ResourceVersion in precondition: \(version), ResourceVersion in object meta: \(current[path: "metadata", "resourceVersion"]?.stringValue ?? "")",
+                           details: ["name": .string(name), "kind": .string(type.plural)])
+        }
+        let grace = (options["gracePeriodSeconds"]?.intValue ?? request.query["gracePeriodSeconds"].flatMap { Int64($0) }).map(Int.init)
+        switch type {
+        case .pods:
+            return try await kubelet.delete(current, gracePeriodSeconds: grace)
+        case .namespaces:
+            if ["default", "kube-system", "kube-public", "kube-node-lease"].contains(name) {
+                throw APIError(code: 403, reason: "Forbidden", message: "namespaces \"\(name)\" is forbidden: this namespace may not be deleted")
+            }
+            for resource in ServedResource.all.map(\.type) where resource.namespaced {
+                for object in await store.all(resource) where object[path: "metadata", "namespace"]?.stringValue == name {
+                    let objectName = object[path: "metadata", "name"]?.stringValue ?? ""
+                    if resource == .pods { _ = try? await kubelet.delete(object, gracePeriodSeconds: 0) }
+                    else { _ = try? await store.remove(resource, namespace: name, name: objectName) }
+                }
+            }
+            return try await store.remove(type, namespace: nil, name: name)
+        default:
+            let removed = try await store.remove(type, namespace: namespace, name: name)
+            return ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success",
+                    "details": ["name": .string(name), "kind": .string(type.plural), "uid": removed[path: "metadata", "uid"] ?? ""]]
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import JSONValue
+import Foundation
+import KubeAPI
+
+/// A container turned into a local process invocation. Volume mount paths are mapped to sandbox
+/// folders: every occurrence of a mount path at the start of a command word, argument, env value or
+/// the working dir is rewritten, so `/data/x` in a manifest reads and writes `<sandbox>/volumes/<vol>/x`.
+struct ContainerPlan: Sendable {
+    var name: String
+    var arguments: [String]
+    var environment: [String: String]
+    var workingDirectory: String
+    var image: String
+
+    /// A reason/message pair the kubelet would put in `waiting` (CreateContainerConfigError...).
+    struct ConfigError: Error {
+        var reason: String
+        var message: String
+    }
+
+    static func make(container: JSONValue, pod: JSONValue, sandbox: PodSandbox, store: ObjectStore) async throws(ConfigError) -> ContainerPlan {
+        let name = container["name"]?.stringValue ?? ""
+        let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
+        var mounts: [(path: String, target: String)] = []
+        for mount in container["volumeMounts"]?.arrayValue ?? [] {
+            guard let volume = mount["name"]?.stringValue, let path = mount["mountPath"]?.stringValue else { continue }
+            var target = sandbox.volumePath(volume)
+            if let sub = mount["subPath"]?.stringValue, !sub.isEmpty { target += "/" + sub }
+            try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            mounts.append((path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path, target))
+        }
+        // Longest mount first, so /data/cache wins over /data.
+        mounts.sort { $0.path.count > $1.path.count }
+        func map(_ text: String) -> String {
+            for mount in mounts {
+                if text == mount.path { return mount.target }
+                if text.hasPrefix(mount.path + "/") { return mount.target + text.dropFirst(mount.path.count) }
+                // Inside a shell script: rewrite every occurrence preceded by a separator.
+                if text.contains(mount.path) {
+                    var result = text
+                    for separator in [" ", "=", "\"", "'", ":", "\n", ";", "(", ">", "<"] {
+                        result = result.replacingOccurrences(of: separator + mount.path, with: separator + mount.target)
+                    }
+                    if result != text { return result }
+                }
+            }
+            return text
+        }
+
+        var environment: [String: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "HOME": sandbox.home, "HOSTNAME": pod[path: "metadata", "name"]?.stringValue ?? "",
+            "KUBERNETES_SERVICE_HOST": "127.0.0.1", "LANG": "C.UTF-8",
+        ]
+        for source in container["envFrom"]?.arrayValue ?? [] {
+            let prefix = source["prefix"]?.stringValue ?? ""
+            if let ref = source["configMapRef"] {
+                let data = try await lookup(.configMaps, ref, namespace: namespace, store: store, key: nil)
+                for (k, v) in data { environment[prefix + k] = v }
+            }
+            if let ref = source["secretRef"] {
+                let data = try await lookup(.secrets, ref, namespace: namespace, store: store, key: nil)
+                for (k, v) in data { environment[prefix + k] = v }
+            }
+        }
+        for variable in container["env"]?.arrayValue ?? [] {
+            guard let key = variable["name"]?.stringValue else { continue }
+            if let value = variable["value"]?.stringValue {
+                environment[key] = map(expand(value, environment))
+            } else if let from = variable["valueFrom"] {
+                if let ref = from["secretKeyRef"] {
+                    if let value = try await lookup(.secrets, ref, namespace: namespace, store: store, key: ref["key"]?.stringValue).first?.value {
+                        environment[key] = value
+                    }
+                } else if let ref = from["configMapKeyRef"] {
+                    if let value = try await lookup(.configMaps, ref, namespace: namespace, store: store, key: ref["key"]?.stringValue).first?.value {
+                        environment[key] = value
+                    }
+                } else if let path = from[path: "fieldRef", "fieldPath"]?.stringValue {
+                    environment[key] = fieldValue(path, pod: pod)
+                } else {
+                    environment[key] = ""
+                }
+            } else {
+                environment[key] = ""
+            }
+        }
+        let command = (container["command"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let args = (container["args"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let image = container["image"]?.stringValue ?? ""
+        guard !command.isEmpty else {
+            throw ConfigError(
+                reason: "CreateContainerError",
+                message: "devcluster runs containers as local processes and cannot know the entrypoint of image \"\(image)\": set 'command' in container \"\(name)\"")
+        }
+        var workingDirectory = sandbox.root
+        if let dir = container["workingDir"]?.stringValue, !dir.isEmpty {
+            let mapped = map(dir)
+            workingDirectory = mapped != dir ? mapped : sandbox.rootfs + (dir.hasPrefix("/") ? dir : "/" + dir)
+            try? FileManager.default.createDirectory(atPath: workingDirectory, withIntermediateDirectories: true)
+        }
+        let final = (command + args).map { map(expand($0, environment)) }
+        return ContainerPlan(name: name, arguments: final, environment: environment, workingDirectory: workingDirectory, image: image)
+    }
+
+    /// `$(VAR)` references, as the kubelet expands them in env values, command and args; `$$` escapes.
+    static func expand(_ text: String, _ environment: [String: String]) -> String {
+        guard text.contains("$(") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "$(") {
+            if start.lowerBound > rest.startIndex, rest[rest.index(before: start.lowerBound)] == "$" {
+                result += rest[..<rest.index(before: start.lowerBound)] + "$("
+                rest = rest[start.upperBound...]
+                continue
+            }
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: ")") else { break }
+            let name = String(rest[start.upperBound..<end])
+            result += environment[name] ?? "$(\(name))"
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    static func fieldValue(_ path: String, pod: JSONValue) -> String {
+        if path.hasPrefix("metadata.labels['"), path.hasSuffix("']") {
+            let key = String(path.dropFirst("metadata.labels['".count).dropLast(2))
+            return pod[path: "metadata", "labels", key]?.stringValue ?? ""
+        }
+        if path.hasPrefix("metadata.annotations['"), path.hasSuffix("']") {
+            let key = String(path.dropFirst("metadata.annotations['".count).dropLast(2))
+            return pod[path: "metadata", "annotations", key]?.stringValue ?? ""
+        }
+        var value: JSONValue? = pod
+        for part in path.split(separator: ".") { value = value?[String(part)] }
+        return value?.stringValue ?? ""
+    }
+
+    /// Reads a Secret (base64 `data` decoded) or ConfigMap; `key` nil returns all keys.
+    static func lookup(_ resource: ResourceType, _ ref: JSONValue, namespace: String, store: ObjectStore, key: String?) async throws(ConfigError) -> [String: String] {
+        let name = ref["name"]?.stringValue ?? ""
+        let optional = ref["optional"]?.boolValue ?? false
+        let kind = resource == .secrets ? "secret" : "configmap"
+        guard let object = await store.get(resource, namespace: namespace, name: name) else {
+            if optional { return [:] }
+            throw ConfigError(reason: "CreateContainerConfigError", message: "\(kind) \"\(name)\" not found")
+        }
+        var values: [String: String] = [:]
+        for (k, v) in object["data"]?.objectValue ?? [:] {
+            guard let text = v.stringValue else { continue }
+            values[k] = resource == .secrets ? Data(base64Encoded: text).map { String(decoding: $0, as: UTF8.self) } ?? text : text
+        }
+        for (k, v) in object["stringData"]?.objectValue ?? [:] { values[k] = v.stringValue }
+        guard let key else { return values }
+        guard let value = values[key] else {
+            if optional { return [:] }
+            throw ConfigError(reason: "CreateContainerConfigError", message: "couldn't find key \(key) in \(resource == .secrets ? "Secret" : "ConfigMap") \(namespace)/\(name)")
+        }
+        return [key: value]
+    }
+}

@@ -1,0 +1,116 @@
+import JSONValue
+import Foundation
+import KubeAPI
+
+extension PodWorker {
+    /// Images are recorded, not pulled; only those matching `--fail-image-pattern` fail, and then the
+    /// pod stays Pending in ImagePullBackOff as on a real node.
+    func blockedOnImages(_ pod: JSONValue, _ containers: [JSONValue]) async -> Bool {
+        guard let pattern = failImagePatternValue, let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+        let failing = containers.filter { c in
+            let image = c["image"]?.stringValue ?? ""
+            return regex.firstMatch(in: image, range: NSRange(image.startIndex..., in: image)) != nil
+        }
+        guard let first = failing.first else { return false }
+        let image = first["image"]?.stringValue ?? ""
+        let cname = first["name"]?.stringValue ?? ""
+        let isInit = (pod[path: "spec", "initContainers"]?.arrayValue ?? []).contains { $0["name"] == first["name"] }
+        let field = "spec.\(isInit ? "initContainers" : "containers"){\(cname)}"
+        let pullMessage = "Failed to pull image \"\(image)\": rpc error: code = NotFound desc = failed to pull and unpack image \"\(image)\": not found"
+        await events.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"", fieldPath: field)
+        await events.record(pod, type: "Warning", reason: "Failed", message: pullMessage, fieldPath: field)
+        await events.record(pod, type: "Warning", reason: "Failed", message: "Error: ErrImagePull", fieldPath: field)
+        _ = await update { PodStatus.setContainer(&$0, initContainer: isInit, name: cname, state: PodStatus.waiting("ErrImagePull", pullMessage), ready: false) }
+        try? await Task.sleep(for: .milliseconds(500))
+        guard !isTerminating else { return true }
+        await events.record(pod, reason: "BackOff", message: "Back-off pulling image \"\(image)\"", fieldPath: field)
+        await events.record(pod, type: "Warning", reason: "Failed", message: "Error: ImagePullBackOff", fieldPath: field)
+        _ = await update {
+            PodStatus.setContainer(&$0, initContainer: isInit, name: cname,
+                                   state: PodStatus.waiting("ImagePullBackOff", "Back-off pulling image \"\(image)\": ErrImagePull: \(pullMessage)"), ready: false)
+        }
+        return true
+    }
+
+    /// Runs one container to its end; -1 means it could not start (its status then says why).
+    func runContainer(_ container: JSONValue, pod: JSONValue, initContainer: Bool, restarts: Int) async -> Int32 {
+        let cname = container["name"]?.stringValue ?? ""
+        let field = "spec.\(initContainer ? "initContainers" : "containers"){\(cname)}"
+        let plan: ContainerPlan
+        do { plan = try await ContainerPlan.make(container: container, pod: pod, sandbox: sandbox, store: storeValue) } catch {
+            await events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(error.message)", fieldPath: field)
+            _ = await update { PodStatus.setContainer(&$0, initContainer: initContainer, name: cname, state: PodStatus.waiting(error.reason, error.message), ready: false) }
+            return -1
+        }
+        if restarts == 0 {
+            await events.record(pod, reason: "Pulled", message: "Container image \"\(plan.image)\" already present on machine", fieldPath: field)
+        }
+        let process: LaunchedProcess
+        let startedAt = Date()
+        do {
+            process = try ProcessLauncher.launch(
+                arguments: plan.arguments, environment: plan.environment, workingDirectory: plan.workingDirectory,
+                logPath: sandbox.logPath(container: cname, restart: restarts))
+        } catch {
+            let message = "failed to create containerd task: failed to create shim task: OCI runtime create failed: \(error)"
+            await events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(message)", fieldPath: field)
+            _ = await update {
+                PodStatus.setContainer(&$0, initContainer: initContainer, name: cname,
+                                       state: PodStatus.terminated(exitCode: 128, reason: "StartError", startedAt: nil, finishedAt: Date(), message: message),
+                                       ready: false, restartCount: restarts)
+            }
+            return 128
+        }
+        register(cname, process)
+        await events.record(pod, reason: "Created", message: "Created container \(cname)", fieldPath: field)
+        await events.record(pod, reason: "Started", message: "Started container \(cname)", fieldPath: field)
+        _ = await update { p in
+            PodStatus.setContainer(&p, initContainer: initContainer, name: cname, state: PodStatus.running(since: startedAt), ready: !initContainer, restartCount: restarts)
+            if !initContainer { self.refreshReadiness(&p) }
+        }
+        let code = await process.waitForExit()
+        unregister(cname)
+        let finished = Date()
+        _ = await update { p in
+            PodStatus.setContainer(
+                &p, initContainer: initContainer, name: cname,
+                state: PodStatus.terminated(exitCode: code, reason: code == 0 ? "Completed" : "Error", startedAt: startedAt, finishedAt: finished),
+                ready: false)
+            if !initContainer { self.refreshReadiness(&p) }
+        }
+        return code
+    }
+
+    /// Ready when every app container runs; phase Running once one does (init containers are done by then).
+    nonisolated func refreshReadiness(_ pod: inout JSONValue) {
+        let statuses = pod[path: "status", "containerStatuses"]?.arrayValue ?? []
+        let running = statuses.filter { $0[path: "state", "running"] != nil }
+        if !running.isEmpty, pod[path: "status", "phase"]?.stringValue == "Pending" { pod[path: "status", "phase"] = "Running" }
+        if running.count == statuses.count, !statuses.isEmpty {
+            PodStatus.setCondition(&pod, "ContainersReady", true)
+            PodStatus.setCondition(&pod, "Ready", true)
+        } else {
+            let names = statuses.filter { $0[path: "state", "running"] == nil }.compactMap { $0["name"]?.stringValue }.joined(separator: " ")
+            PodStatus.setCondition(&pod, "ContainersReady", false, reason: "ContainersNotReady", message: "containers with unready status: [\(names)]")
+            PodStatus.setCondition(&pod, "Ready", false, reason: "ContainersNotReady", message: "containers with unready status: [\(names)]")
+        }
+    }
+
+    /// SIGTERM to every container's process group, SIGKILL after the grace period; returns when the run ended.
+    func terminate(gracePeriod: Duration) async {
+        markTerminating()
+        for (_, process) in currentProcesses { process.signalGroup(SIGTERM) }
+        let deadline = ContinuousClock.now.advanced(by: gracePeriod)
+        while !currentProcesses.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for (_, process) in currentProcesses { process.signalGroup(SIGKILL) }
+        await awaitRun()
+    }
+
+    /// Stop without waiting for anything: cluster shutdown.
+    func kill() {
+        markTerminating()
+        for (_, process) in currentProcesses { process.signalGroup(SIGKILL) }
+    }
+}

@@ -1,0 +1,139 @@
+"""The real kubectl against the embedded cluster, without --validate=false."""
+import json
+import subprocess
+import textwrap
+import time
+
+
+def manifest(name, command, extra=""):
+    return textwrap.dedent(f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: {name}
+          labels: {{app: conformance}}
+        spec:
+          restartPolicy: Never
+          terminationGracePeriodSeconds: 5
+          containers:
+          - name: main
+            image: busybox:1.36
+            command: {json.dumps(command)}
+        {textwrap.indent(extra, "  ") if extra else ""}""")
+
+
+def apply(kubectl, text):
+    return kubectl.run("apply", "-f", "-", input=text)
+
+
+def phase(kubectl, name):
+    return kubectl.run("get", "pod", name, "-o", "jsonpath={.status.phase}", check=False).stdout
+
+
+def test_kube_get_namespaces_and_nodes(kubectl):
+    out = kubectl.run("get", "ns").stdout
+    assert out.split("\n")[0].split() == ["NAME", "STATUS", "AGE"]
+    assert "default" in out and "kube-system" in out
+    assert "devcluster" in kubectl.run("get", "nodes").stdout
+    assert kubectl.run("version", "-o", "json").returncode == 0
+
+
+def test_kube_apply_wait_logs_describe_delete(kubectl):
+    out = apply(kubectl, manifest("lifecycle", ["sh", "-c", "echo started; sleep 1; echo second; sleep 30"])).stdout
+    assert "pod/lifecycle created" in out
+    kubectl.run("wait", "--for=condition=Ready", "pod/lifecycle", "--timeout=20s")
+    wide = kubectl.run("get", "pods", "-o", "wide").stdout
+    header = wide.split("\n")[0].split()
+    assert header[:5] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"] and "NODE" in header and "IP" in header
+    row = [line for line in wide.splitlines() if line.startswith("lifecycle ")][0].split()
+    assert row[1] == "1/1" and row[2] == "Running" and "devcluster" in row
+    kubectl.wait_for(lambda: "second" in kubectl.run("logs", "lifecycle").stdout)
+    described = kubectl.run("describe", "pod", "lifecycle").stdout
+    assert "Events:" in described and "Scheduled" in described and "Started" in described
+    assert "Successfully assigned default/lifecycle to devcluster" in described
+    # Applying the same manifest again is a no-op patch, not an error.
+    assert "unchanged" in apply(kubectl, manifest("lifecycle", ["sh", "-c", "echo started; sleep 1; echo second; sleep 30"])).stdout
+    kubectl.run("delete", "pod", "lifecycle", "--timeout=20s")
+    assert "NotFound" in kubectl.run("get", "pod", "lifecycle", check=False).stderr
+
+
+def test_kube_logs_follow_ends_with_the_container(kubectl):
+    apply(kubectl, manifest("follower", ["sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.3; done"]))
+    kubectl.wait_for(lambda: phase(kubectl, "follower") in ("Running", "Succeeded"))
+    out = kubectl.run("logs", "-f", "follower", timeout=20).stdout
+    assert out.split() == ["tick", "1", "tick", "2", "tick", "3"]
+    kubectl.run("delete", "pod", "follower")
+
+
+def test_kube_get_pods_watch_sees_phase_changes(kubectl):
+    watcher = subprocess.Popen(kubectl.cmd("get", "pods", "-w", "-l", "watched=yes"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    text = manifest("watched", ["sh", "-c", "sleep 1"]).replace("app: conformance", "app: conformance, watched: 'yes'")
+    apply(kubectl, text)
+    kubectl.wait_for(lambda: phase(kubectl, "watched") == "Succeeded")
+    time.sleep(0.5)
+    watcher.terminate()
+    out, _ = watcher.communicate(timeout=10)
+    statuses = [line.split()[2] for line in out.splitlines() if line.startswith("watched ")]
+    assert "Running" in statuses and "Completed" in statuses, out
+    assert statuses.index("Running") < statuses.index("Completed")
+    kubectl.run("delete", "pod", "watched")
+
+
+def test_kube_init_container_shares_file_through_empty_dir(kubectl):
+    text = textwrap.dedent("""\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: init-share}
+        spec:
+          restartPolicy: Never
+          volumes: [{name: shared, emptyDir: {}}]
+          initContainers:
+          - name: writer
+            image: busybox:1.36
+            command: ["sh", "-c", "echo hello-from-init > /shared/greeting"]
+            volumeMounts: [{name: shared, mountPath: /shared}]
+          containers:
+          - name: reader
+            image: busybox:1.36
+            command: ["cat", "/shared/greeting"]
+            volumeMounts: [{name: shared, mountPath: /shared}]
+        """)
+    apply(kubectl, text)
+    kubectl.wait_for(lambda: phase(kubectl, "init-share") == "Succeeded")
+    assert kubectl.run("logs", "init-share", "-c", "reader").stdout.strip() == "hello-from-init"
+    kubectl.run("delete", "pod", "init-share")
+
+
+def test_kube_gpu_hungry_pod_stays_pending_unschedulable(kubectl):
+    apply(kubectl, manifest("gpu-hungry", ["sleep", "10"], extra=""))
+    kubectl.run("delete", "pod", "gpu-hungry")
+    text = manifest("gpu-hungry", ["sleep", "10"]).replace(
+        "command:", "resources: {limits: {nvidia.com/gpu: 4}}\n    command:")
+    apply(kubectl, text)
+    message = kubectl.wait_for(lambda: kubectl.run("get", "pod", "gpu-hungry", "-o", "jsonpath={.status.conditions[?(@.type=='PodScheduled')].message}").stdout)
+    assert message == "0/1 nodes are available: 1 Insufficient nvidia.com/gpu."
+    reason = kubectl.run("get", "pod", "gpu-hungry", "-o", "jsonpath={.status.conditions[?(@.type=='PodScheduled')].reason}").stdout
+    assert reason == "Unschedulable" and phase(kubectl, "gpu-hungry") == "Pending"
+    assert "FailedScheduling" in kubectl.run("describe", "pod", "gpu-hungry").stdout
+    kubectl.run("delete", "pod", "gpu-hungry")
+
+
+def test_kube_fail_image_pattern_shows_image_pull_back_off(kubectl):
+    apply(kubectl, manifest("bad-image", ["true"]).replace("busybox:1.36", "registry.invalid/nothing:1"))
+    kubectl.wait_for(lambda: "ImagePullBackOff" in kubectl.run("get", "pod", "bad-image").stdout)
+    assert "Failed to pull image" in kubectl.run("describe", "pod", "bad-image").stdout
+    kubectl.run("delete", "pod", "bad-image")
+
+
+def test_kube_invalid_manifests_are_refused_with_the_field(kubectl):
+    bad = apply_result = kubectl.run("apply", "-f", "-", check=False, input=manifest("Bad_Name", ["true"]))
+    assert apply_result.returncode != 0 and "metadata.name: Invalid value" in bad.stderr
+    unknown = kubectl.run("apply", "-f", "-", check=False, input=manifest("typo", ["true"]).replace("command:", "commandd:"))
+    assert unknown.returncode != 0 and 'unknown field "spec.containers[0].commandd"' in unknown.stderr
+    long_ns = kubectl.run("create", "namespace", "n" * 64, check=False)
+    assert long_ns.returncode != 0 and "must be no more than 63 characters" in long_ns.stderr
+
+
+def test_kube_auth_can_i(kubectl):
+    assert kubectl.run("auth", "can-i", "create", "pods").stdout.strip() == "yes"
