@@ -13,6 +13,7 @@ final class CurlTransfer: @unchecked Sendable {
     private let timeouts: HTTPTimeouts
     private let loop: CurlMultiLoop
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var connectTo: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     // Curl-thread state.
@@ -41,6 +42,7 @@ final class CurlTransfer: @unchecked Sendable {
     deinit {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
+        curl_slist_free_all(connectTo)
         errorBuffer.deallocate()
     }
 
@@ -54,7 +56,7 @@ final class CurlTransfer: @unchecked Sendable {
         var failure: CURLcode = CURLE_OK
         func check(_ code: CURLcode) { if failure == CURLE_OK && code != CURLE_OK { failure = code } }
 
-        check(ccurl_easy_setopt_string(easy, CURLOPT_URL, request.url))
+        check(ccurl_easy_setopt_string(easy, CURLOPT_URL, try target(request.url, serverName: isHTTPS ? tls.serverName : nil)))
         check(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         check(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         check(ccurl_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
@@ -113,6 +115,21 @@ final class CurlTransfer: @unchecked Sendable {
         if failure != CURLE_OK {
             throw .transport(code: Int(failure.rawValue), host: host, detail: String(cString: curl_easy_strerror(failure)))
         }
+    }
+
+    /// With a TLS server name, the request is addressed to that name (so curl verifies and sends SNI for
+    /// it) while CONNECT_TO keeps the TCP connection going to the URL's real host and port.
+    private func target(_ url: String, serverName: String?) throws(HTTPClientError) -> String {
+        guard let serverName, var components = URLComponents(string: url), let realHost = components.host,
+              realHost.lowercased() != serverName.lowercased() else { return url }
+        let port = components.port ?? 443
+        components.host = serverName
+        components.port = port
+        guard let rewritten = components.string else { throw .invalidURL(Self.redacted(url)) }
+        let connectHost = realHost.contains(":") ? "[\(realHost)]" : realHost
+        connectTo = curl_slist_append(connectTo, "\(serverName):\(port):\(connectHost):\(port)")
+        _ = ccurl_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectTo)
+        return rewritten
     }
 
     // MARK: Curl-thread callbacks

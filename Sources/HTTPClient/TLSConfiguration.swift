@@ -37,16 +37,21 @@ public struct TLSConfiguration: Sendable, Equatable {
     public var clientCertificate: PEMSource?
     public var clientKey: PEMSource?
     public var insecureSkipVerify: Bool
+    /// The name to verify the server's certificate against and send as SNI, instead of the URL's host
+    /// (kubeconfig `tls-server-name`, for API servers reached by an address their certificate lacks).
+    public var serverName: String?
 
     public init(
         certificateAuthority: PEMSource? = nil, trustSystemRoots: Bool = true,
-        clientCertificate: PEMSource? = nil, clientKey: PEMSource? = nil, insecureSkipVerify: Bool = false
+        clientCertificate: PEMSource? = nil, clientKey: PEMSource? = nil, insecureSkipVerify: Bool = false,
+        serverName: String? = nil
     ) {
         self.certificateAuthority = certificateAuthority
         self.trustSystemRoots = trustSystemRoots
         self.clientCertificate = clientCertificate
         self.clientKey = clientKey
         self.insecureSkipVerify = insecureSkipVerify
+        self.serverName = serverName
     }
 
     func resolve(systemBundlePaths: [String]) throws(HTTPClientError) -> ResolvedTLS {
@@ -72,7 +77,8 @@ public struct TLSConfiguration: Sendable, Equatable {
             caBundle: caBundle,
             clientCertificate: try clientCertificate?.load(role: "client certificate"),
             clientKey: try clientKey?.load(role: "client key"),
-            insecureSkipVerify: insecureSkipVerify
+            insecureSkipVerify: insecureSkipVerify,
+            serverName: serverName.flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }
@@ -83,4 +89,5 @@ struct ResolvedTLS: Sendable {
     var clientCertificate: Data?
     var clientKey: Data?
     var insecureSkipVerify: Bool
+    var serverName: String?
 }

@@ -25,6 +25,8 @@ actor CredentialSource {
         let proxy: ProxyConfiguration =
             configuration.proxyURL.map { ProxyConfiguration(httpProxy: $0, httpsProxy: $0) }
             ?? .fromEnvironment(ProcessInfo.processInfo.environment)
+        var tls = tls
+        tls.serverName = configuration.tlsServerName
         return HTTPClientConfiguration(
             tls: tls, proxy: proxy, timeouts: HTTPTimeouts(connect: .seconds(10), total: nil, idle: nil),
             userAgent: configuration.userAgent)

@@ -15,7 +15,7 @@ public enum KubeCredentials: Sendable, Equatable {
 public struct KubeConfiguration: Sendable, Equatable {
     public var server: String
     public var tls: TLSConfiguration
-    /// `tls-server-name`: kept so it can be honoured once HTTPClient supports an SNI override.
+    /// `tls-server-name`: the name the API server's certificate is verified against (and sent as SNI).
     public var tlsServerName: String?
     public var credentials: KubeCredentials
     public var namespace: String

@@ -12,6 +12,9 @@ public struct TestCertificates: Sendable {
     /// Signed by a CA the client is never told about.
     public var strangerCertificate: String { directory + "/stranger.crt" }
     public var strangerKey: String { directory + "/stranger.key" }
+    /// Valid only for the name `kube.internal` (no IP): reached by address, it verifies only with a server name.
+    public var namedServerCertificate: String { directory + "/named.crt" }
+    public var namedServerKey: String { directory + "/named.key" }
 
     public static let shared: TestCertificates = {
         do { return try generate() } catch { fatalError("cannot generate test certificates: \(error)") }
@@ -25,6 +28,8 @@ public struct TestCertificates: Sendable {
         try openssl(["req", "-x509"] + ec + ["-keyout", "\(dir)/other-ca.key", "-out", "\(dir)/other-ca.crt", "-days", "2", "-subj", "/CN=other-ca"])
         try issue(dir: dir, name: "server", ca: "ca", subject: "/CN=localhost",
                   extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n", ec: ec)
+        try issue(dir: dir, name: "named", ca: "ca", subject: "/CN=kube.internal",
+                  extensions: "subjectAltName=DNS:kube.internal\nextendedKeyUsage=serverAuth\n", ec: ec)
         try issue(dir: dir, name: "client", ca: "ca", subject: "/CN=glue-client",
                   extensions: "extendedKeyUsage=clientAuth\n", ec: ec)
         try issue(dir: dir, name: "stranger", ca: "other-ca", subject: "/CN=stranger",

@@ -78,6 +78,21 @@ import GlueTestSupport
         }
     }
 
+    @Test func aServerNameVerifiesACertificateThatLacksTheAddress() async throws {
+        let server = try await TestHTTPServer.start(tls: certs, named: true)
+        let ca = PEMSource.file(certs.caCertificate)
+        await #expect {
+            try await client(TLSConfiguration(certificateAuthority: ca, trustSystemRoots: false)).execute(HTTPRequest(url: server.url("/status/200")))
+        } throws: { error in
+            if case .tlsVerificationFailed = error as? HTTPClientError { return true }
+            return false
+        }
+        let named = try client(TLSConfiguration(certificateAuthority: ca, trustSystemRoots: false, serverName: "kube.internal"))
+        #expect(try await named.execute(HTTPRequest(url: server.url("/status/200"))).status == 200)
+        let wrongName = try client(TLSConfiguration(certificateAuthority: ca, trustSystemRoots: false, serverName: "other.internal"))
+        await #expect(throws: HTTPClientError.self) { try await wrongName.execute(HTTPRequest(url: server.url("/status/200"))) }
+    }
+
     @Test func unreadableOrInvalidMaterialFailsAtConfigurationTimeNamingTheFile() throws {
         #expect(throws: HTTPClientError.self) { try client(TLSConfiguration(certificateAuthority: .file("/nonexistent/ca.pem"))) }
         do {

@@ -6,10 +6,11 @@ struct TestHTTPServer: Sendable {
     let scheme: String
     var port: Int { fixture.port }
 
-    static func start(tls: TestCertificates? = nil, requireClientCertificate: Bool = false, silentTCP: Bool = false) async throws -> TestHTTPServer {
+    static func start(tls: TestCertificates? = nil, named: Bool = false, requireClientCertificate: Bool = false, silentTCP: Bool = false) async throws -> TestHTTPServer {
         var arguments = ["--port", "0"]
         if let tls {
-            arguments += ["--cert", tls.serverCertificate, "--key", tls.serverKey]
+            arguments += named ? ["--cert", tls.namedServerCertificate, "--key", tls.namedServerKey]
+                               : ["--cert", tls.serverCertificate, "--key", tls.serverKey]
             if requireClientCertificate { arguments += ["--client-ca", tls.caCertificate] }
         }
         if silentTCP { arguments.append("--silent-tcp") }
