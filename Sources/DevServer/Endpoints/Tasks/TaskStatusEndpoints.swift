@@ -64,19 +64,14 @@ enum TaskStatusEndpoints {
     static func change(_ state: ServerState, _ call: APICall, to target: TaskStatus, extra: Extra?) async throws
         -> [String: JSONValue]
     {
-        let id = try call.requiredString("task")
-        let force = try call.bool("force")
-        let reason = try call.string("status_reason")
-        let message = try call.string("status_message")
-        let now = call.nowString
-        let identity = call.identity
+        let request = try StatusRequest(call)
         return try await state.store.write { db in
-            var task = try TaskStore.existing(db, id: id, company: state.company)
+            var task = try TaskStore.existing(db, id: request.id, company: state.company)
             let previous = task
             let current = TaskStatus(rawValue: task["status"]?.stringValue ?? "") ?? .unknown
-            _ = try StatusMachine.validate(from: current, to: target, force: force).get()
-            var fields = StatusChange.apply(to: &task, status: target, reason: reason, message: message,
-                                            identity: identity, now: now)
+            _ = try StatusMachine.validate(from: current, to: target, force: request.force).get()
+            var fields = StatusChange.apply(to: &task, status: target, reason: request.reason, message: request.message,
+                                            identity: request.identity, now: request.now)
             setActiveDuration(previous, &task, &fields)
             extra?(previous, &task, &fields)
             try TaskStore.save(db, task)
@@ -86,21 +81,16 @@ enum TaskStatusEndpoints {
 
     /// Back to `created`: leaves every queue, forgets execution results. Published tasks need `force`.
     private static func reset(_ state: ServerState, _ call: APICall) async throws -> JSONValue {
-        let id = try call.requiredString("task")
-        let force = try call.bool("force")
-        let reason = try call.string("status_reason")
-        let message = try call.string("status_message")
-        let now = call.nowString
-        let identity = call.identity
+        let request = try StatusRequest(call)
         return try await state.store.write { db in
-            var task = try TaskStore.existing(db, id: id, company: state.company)
+            var task = try TaskStore.existing(db, id: request.id, company: state.company)
             let current = TaskStatus(rawValue: task["status"]?.stringValue ?? "") ?? .unknown
-            if current == .published && !force {
+            if current == .published && !request.force {
                 throw APIError.invalidTaskStatus("Invalid status change: current_status=published, new_status=created")
             }
-            let dequeued = try QueueStore.removeEverywhere(db, task: id, now: now)
-            var fields = StatusChange.apply(to: &task, status: .created, reason: reason, message: message,
-                                            identity: identity, now: now)
+            let dequeued = try QueueStore.removeEverywhere(db, task: request.id, now: request.now)
+            var fields = StatusChange.apply(to: &task, status: .created, reason: request.reason, message: request.message,
+                                            identity: request.identity, now: request.now)
             for key in ["started", "completed", "published", "enqueue_status", "last_worker", "last_worker_report"] {
                 if var object = task.objectValue, object.removeValue(forKey: key) != nil {
                     task = .object(object)
@@ -110,10 +100,29 @@ enum TaskStatusEndpoints {
             StatusChange.set("last_iteration", 0, on: &task, fields: &fields)
             StatusChange.set("last_metrics", .object([:]), on: &task, fields: &fields)
             StatusChange.set("output", .object([:]), on: &task, fields: &fields)
-            try db.execute(sql: "DELETE FROM events WHERE task = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM events WHERE task = ?", arguments: [request.id])
             try TaskStore.save(db, task)
             return ["updated": 1, "fields": .object(fields), "dequeued": ["removed": .int(Int64(dequeued.count))],
                     "events": ["deleted": 0]]
         }
+    }
+}
+
+/// The fields every status-changing call carries.
+struct StatusRequest: Sendable {
+    let id: String
+    let force: Bool
+    let reason: String?
+    let message: String?
+    let now: String
+    let identity: Identity
+
+    init(_ call: APICall) throws(APIError) {
+        id = try call.requiredString("task")
+        force = try call.bool("force")
+        reason = try call.string("status_reason")
+        message = try call.string("status_message")
+        now = call.nowString
+        identity = call.identity
     }
 }
