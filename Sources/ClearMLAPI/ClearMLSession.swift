@@ -136,42 +136,40 @@ public actor ClearMLSession {
         if case .token = configuration.credentials { token = nil }
     }
 
+    /// Basic-auth login, retried like any idempotent call; wrong keys fail at once with what to fix.
     private static func logIn(http: HTTPClient, configuration: ClearMLSessionConfiguration, access: String, secret: String) async throws -> String {
         let url = configuration.apiServer + "/auth.login"
         var attempt = 0
         while true {
             attempt += 1
+            let failure: RetryPolicy.Failure
             do {
                 let response = try await http.execute(HTTPRequest(method: configuration.method, url: url,
                                                                   headers: ["X-ClearML-Client": configuration.clientName],
                                                                   authorization: .basic(username: access, password: secret)))
-                guard let envelope = ResponseEnvelope(body: response.body) else {
-                    if RetryPolicy.shouldRetry(.status(response.status), idempotent: true), attempt < configuration.retry.maxAttempts {
-                        try await Task.sleep(for: configuration.retry.delay(afterAttempt: attempt, retryAfter: nil, random: .random(in: 0..<1)))
-                        continue
+                if let envelope = ResponseEnvelope(body: response.body) {
+                    if envelope.code == 401 {
+                        throw ClearMLAPIError.authentication(
+                            "ClearML rejected the credentials (\(envelope.code)/\(envelope.subcode) \(envelope.message)) for access key \(access): check api.credentials / CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY")
                     }
+                    if envelope.code == 200, let token = envelope.data["token"]?.stringValue { return token }
+                    guard RetryPolicy.shouldRetry(.status(envelope.code), idempotent: true) else {
+                        throw ClearMLAPIError.server(endpoint: "auth.login", code: envelope.code, subcode: envelope.subcode, message: envelope.message)
+                    }
+                } else if !RetryPolicy.shouldRetry(.status(response.status), idempotent: true) {
                     throw ClearMLAPIError.invalidResponse(endpoint: "auth.login", status: response.status, detail: snippet(response.body))
                 }
-                if envelope.code == 401 {
-                    throw ClearMLAPIError.authentication(
-                        "ClearML rejected the credentials (\(envelope.code)/\(envelope.subcode) \(envelope.message)) for access key \(access): check api.credentials / CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY")
-                }
-                guard envelope.code == 200, let token = envelope.data["token"]?.stringValue else {
-                    if RetryPolicy.shouldRetry(.status(envelope.code), idempotent: true), attempt < configuration.retry.maxAttempts {
-                        try await Task.sleep(for: configuration.retry.delay(afterAttempt: attempt, retryAfter: nil, random: .random(in: 0..<1)))
-                        continue
-                    }
-                    throw ClearMLAPIError.server(endpoint: "auth.login", code: envelope.code, subcode: envelope.subcode, message: envelope.message)
-                }
-                return token
+                failure = .status(response.status)
             } catch let error as HTTPClientError {
-                guard RetryPolicy.shouldRetry(.transport(error), idempotent: true), attempt < configuration.retry.maxAttempts else {
-                    throw attempt > 1
-                        ? ClearMLAPIError.unavailable(endpoint: "auth.login", attempts: attempt, lastError: "\(error)")
-                        : ClearMLAPIError.transport(endpoint: "auth.login", error)
+                guard RetryPolicy.shouldRetry(.transport(error), idempotent: true) else {
+                    throw ClearMLAPIError.transport(endpoint: "auth.login", error)
                 }
-                try await Task.sleep(for: configuration.retry.delay(afterAttempt: attempt, retryAfter: nil, random: .random(in: 0..<1)))
+                failure = .transport(error)
             }
+            guard attempt < configuration.retry.maxAttempts else {
+                throw ClearMLAPIError.unavailable(endpoint: "auth.login", attempts: attempt, lastError: describe(failure))
+            }
+            try await Task.sleep(for: configuration.retry.delay(afterAttempt: attempt, retryAfter: nil, random: .random(in: 0..<1)))
         }
     }
 
