@@ -1,21 +1,44 @@
-# clearml-glue: one image for the controller and for the in-pod agent's init container.
-# Build: docker build -t clearml-glue .
+# clearml-glue: one image for the controller (`clearml-glue glue`) and for the init container that injects
+# the agent into task pods (it runs `cp /usr/local/bin/clearml-glue /clearml-agent/clearml-glue`).
+#
+#   docker build -t clearml-glue:0.1.0 .
+#
+# Reviewed, not built, where it was written (no container engine there); see deploy/kind/README.md.
 
-FROM swift:6.1-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libcurl4-openssl-dev && rm -rf /var/lib/apt/lists/*
+# swift-prometheus needs swift-tools 6.2.
+FROM swift:6.3-bookworm AS build
+# libcurl (CCurl) and SQLite headers (GRDB, for the embedded dev server) to build against.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libcurl4-openssl-dev libsqlite3-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Resolve dependencies in their own layer so code changes do not refetch them.
-COPY Package.swift ./
+# Dependencies in their own layer: a code change does not refetch them. Package.resolved is used when the
+# build context has one (the glob matches nothing otherwise).
+COPY Package.swift Package.resolve[d] ./
 RUN swift package resolve
 COPY Sources ./Sources
+# The manifest declares the test targets, so their folders must exist for the package to load.
 COPY Tests ./Tests
 RUN swift build -c release --product clearml-glue --static-swift-stdlib \
- && install -D "$(swift build -c release --show-bin-path)/clearml-glue" /out/clearml-glue
+ && install -D -m 0755 "$(swift build -c release --show-bin-path)/clearml-glue" /out/clearml-glue \
+ && strip /out/clearml-glue
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 ca-certificates && rm -rf /var/lib/apt/lists/* \
- && useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin clearml
+# Runtime libraries the binary links dynamically (the Swift runtime is static): libcurl, SQLite.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libcurl4 libsqlite3-0 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 10001 clearml \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin clearml
 COPY --from=build /out/clearml-glue /usr/local/bin/clearml-glue
-USER 10001
+# Templates and scripts written for upstream (`clearml-agent execute --id ...`) keep working.
+RUN ln -s clearml-glue /usr/local/bin/clearml-agent
+LABEL org.opencontainers.image.title="clearml-glue" \
+      org.opencontainers.image.description="Kubernetes glue for ClearML: controller and in-pod agent"
+ENV HOME=/tmp
+# Numeric, so runAsNonRoot can verify it without reading /etc/passwd.
+USER 10001:10001
+WORKDIR /tmp
+EXPOSE 9090
 ENTRYPOINT ["/usr/local/bin/clearml-glue"]
 CMD ["--help"]
