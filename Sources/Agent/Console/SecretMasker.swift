@@ -1,8 +1,11 @@
+import Foundation
+
 /// Replaces known secret values in console text before it leaves the pod: git passwords, API secrets,
 /// tokens, and the values of variables the user asked to hide (`CLEARML_AGENT_DOCKER_ARGS_HIDE_ENV`).
 public struct SecretMasker: Sendable, Equatable {
     public static let mask = "********"
     private let secrets: [String]
+    var secretsForMerging: [String] { secrets }
 
     /// Values shorter than 4 characters are not masked: masking "1" or "on" would shred the log
     /// without hiding anything worth hiding.
@@ -28,5 +31,19 @@ public struct SecretMasker: Sendable, Equatable {
             result = result.replacingOccurrences(of: secret, with: Self.mask)
         }
         return result
+    }
+}
+
+extension SecretMasker {
+    /// The environment's secrets plus `extra` values (and their URL-encoded forms, as they appear inside a
+    /// clone URL).
+    public init(environment: [String: String], hideVariables: [String], extra: [String?]) {
+        let fromEnvironment = SecretMasker(environment: environment, hideVariables: hideVariables).secretsForMerging
+        var values = fromEnvironment
+        for value in extra.compactMap({ $0 }) {
+            values.append(value)
+            if let encoded = value.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != value { values.append(encoded) }
+        }
+        self.init(values)
     }
 }
