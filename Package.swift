@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libcurl, wrapped in a few C shims because curl_easy_setopt is variadic.
@@ -67,20 +69,33 @@ let package = Package(
         // The controller: scheduling, pod rendering, pod monitoring, reconciling.
         .target(
             name: "Glue",
-            dependencies: ["ClearMLConfig", "JSONValue", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ClearMLConfig", "ClearMLAPI", "KubeAPI", "HTTPClient", "JSONValue", "Yams",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         // The in-pod executor: claim, checkout, environment, run, console, abort, status.
         .target(
             name: "Agent",
-            dependencies: ["ClearMLAPI", "ClearMLConfig", "JSONValue", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ClearMLAPI", "ClearMLConfig", "HTTPClient", "JSONValue",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "clearml-glue",
             dependencies: [
                 "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI", "DevServer", "KubeAPI", "DevCluster",
-                "JSONValue", "Yams",
+                "JSONValue", "Yams", "Glue", "Agent",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,8 +104,19 @@ let package = Package(
         // Shared by the test targets: fixture processes on loopback, TLS material, deadlines.
         .target(name: "GlueTestSupport", path: "Tests/GlueTestSupport", swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "GlueTestSupport"], swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent"], swiftSettings: strict),
-        .testTarget(name: "GlueTests", dependencies: ["Glue", "JSONValue"], swiftSettings: strict),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["Agent", "ClearMLAPI", "ClearMLConfig", "DevServer", "HTTPClient", "JSONValue", "GlueTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GlueTests",
+            dependencies: [
+                "Glue", "JSONValue", "ClearMLAPI", "ClearMLConfig", "KubeAPI", "DevServer", "DevCluster", "DevClusterTesting",
+                "GlueTestSupport", "HTTPClient", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"], swiftSettings: strict),
         .testTarget(name: "ClearMLConfigTests", dependencies: ["ClearMLConfig"], swiftSettings: strict),
         .testTarget(

@@ -52,3 +52,17 @@ public enum ClearMLErrorCode {
     public static let noDefaultQueue = (400, 707)
     public static let expectedUniqueData = (400, 801)
 }
+
+extension ClearMLAPIError {
+    /// A short, bounded label for metrics (never the message: it may name tasks or hosts).
+    public var metricKind: String {
+        switch self {
+        case .server(_, let code, let subcode, _): return "server_\(code)_\(subcode)"
+        case .transport: return "transport"
+        case .unavailable: return "unavailable"
+        case .invalidResponse(_, let status, _): return "invalid_\(status)"
+        case .authentication: return "authentication"
+        case .configuration: return "configuration"
+        }
+    }
+}

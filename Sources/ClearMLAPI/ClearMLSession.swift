@@ -34,7 +34,22 @@ public actor ClearMLSession {
     ///   - version: sent as `/v<version>/`; nil uses the server's newest.
     ///   - idempotent: false for calls that must not be repeated after a lost answer (queue pops, claims).
     public func call(_ endpoint: String, _ body: JSONValue = [:], version: String? = nil, idempotent: Bool = true) async throws(ClearMLAPIError) -> JSONValue {
-        try await send(endpoint, body: body.encoded(), contentType: "application/json", version: version, idempotent: idempotent)
+        try await observed(endpoint) { () async throws(ClearMLAPIError) -> JSONValue in
+            try await send(endpoint, body: body.encoded(), contentType: "application/json", version: version, idempotent: idempotent)
+        }
+    }
+
+    private func observed<T>(_ endpoint: String, _ body: () async throws(ClearMLAPIError) -> T) async throws(ClearMLAPIError) -> T {
+        guard let observer = configuration.callObserver else { return try await body() }
+        let start = ContinuousClock.now
+        do {
+            let result = try await body()
+            observer(CallRecord(endpoint: endpoint, duration: .now - start, failure: nil))
+            return result
+        } catch {
+            observer(CallRecord(endpoint: endpoint, duration: .now - start, failure: error.metricKind))
+            throw error
+        }
     }
 
     /// Sends json-lines batches (`events.add_batch`), split to stay under the configured request size;
@@ -42,7 +57,9 @@ public actor ClearMLSession {
     public func callBatch(_ endpoint: String, _ items: [JSONValue], version: String? = nil) async throws(ClearMLAPIError) -> [JSONValue] {
         var results: [JSONValue] = []
         for body in JSONLinesBatch.bodies(for: items, maxBytes: configuration.maxBatchBytes) {
-            results.append(try await send(endpoint, body: body, contentType: "application/json-lines", version: version, idempotent: true))
+            results.append(try await observed(endpoint) { () async throws(ClearMLAPIError) -> JSONValue in
+                try await send(endpoint, body: body, contentType: "application/json-lines", version: version, idempotent: true)
+            })
         }
         return results
     }

@@ -26,6 +26,8 @@ public struct ClearMLSessionConfiguration: Sendable {
     public var worker: String?
     public var clientName: String
     public var maxBatchBytes: Int
+    /// Told about every finished call (metrics); nil for none.
+    public var callObserver: (@Sendable (CallRecord) -> Void)?
 
     public init(
         apiServer: String, credentials: Credentials, method: HTTPMethod = .post,
@@ -79,4 +81,12 @@ public struct ClearMLSessionConfiguration: Sendable {
             worker: worker
         )
     }
+}
+
+/// One finished API call, as a metrics observer sees it.
+public struct CallRecord: Sendable {
+    public var endpoint: String
+    public var duration: Duration
+    /// nil on success; else a short kind: `server_<code>`, `transport`, `unavailable`, ...
+    public var failure: String?
 }

@@ -25,6 +25,8 @@ extension ClearMLSettings {
         public var completedPodDeletionDelayMinutes: Double
         public var podMonitorLogBatchSize: Int
         public var monitorAllNamespaces: Bool
+        /// Whether `pod_monitor_eviction_reasons` was given (else the graced default rules apply).
+        public var evictionReasonsSet: Bool
         var sources: [String: ConfigSource]
 
         init(_ config: EffectiveConfig) throws(ConfigError) {
@@ -46,6 +48,8 @@ extension ClearMLSettings {
             podAgentInstallArgs = try config.string("k8s_glue.pod_agent_install_args") ?? ""
             disableEnqueueOnPreemption = try config.bool("k8s_glue.pod_monitor_disable_enqueue_on_preemption") ?? false
             evictionReasons = try config.stringList("k8s_glue.pod_monitor_eviction_reasons") ?? ["ImagePullBackOff", "InvalidImageName"]
+            let evictionSource = config.source(of: "k8s_glue.pod_monitor_eviction_reasons")
+            evictionReasonsSet = evictionSource != nil && evictionSource != .defaultValue
             useImageEntrypoint = try config.bool("k8s_glue.pod_use_image_entrypoint") ?? false
             ignoreKubectlError = try config.nonEmptyString("k8s_glue.ignore_kubectl_error")
             schedulerQueueTags = try config.stringList("k8s_glue.default_scheduler_queue_tags") ?? ["k8s-glue"]

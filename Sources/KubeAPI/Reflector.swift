@@ -16,6 +16,9 @@ public actor Reflector {
         public var watchTimeoutSeconds: ClosedRange<Int>
         public var initialBackoff: Duration
         public var maxBackoff: Duration
+        /// Applied to every object before it is cached and emitted (client-go's transform func): a
+        /// controller that reads a few fields keeps only those, so thousands of pods cost little memory.
+        public var transform: (@Sendable (JSONValue) -> JSONValue)?
 
         public init(
             namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
@@ -95,7 +98,7 @@ public actor Reflector {
             options: ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: options.pageSize))
         var fresh: [String: JSONValue] = [:]
         for item in list.items {
-            let object = Self.prepare(item, kind: resource)
+            let object = prepared(item)
             fresh[Self.key(object)] = object
         }
         store = fresh
@@ -121,12 +124,12 @@ public actor Reflector {
     private func apply(_ event: WatchEvent<JSONValue>) {
         switch event {
         case .added(let raw), .modified(let raw):
-            let object = Self.prepare(raw, kind: resource)
+            let object = prepared(raw)
             store[Self.key(object)] = object
             remember(object)
             continuation.yield(event.isAdded ? .added(object) : .modified(object))
         case .deleted(let raw):
-            let object = Self.prepare(raw, kind: resource)
+            let object = prepared(raw)
             store.removeValue(forKey: Self.key(object))
             remember(object)
             continuation.yield(.deleted(object))
@@ -140,6 +143,11 @@ public actor Reflector {
 
     private func remember(_ object: JSONValue) {
         if let version = object[path: "metadata", "resourceVersion"]?.stringValue { resourceVersion = version }
+    }
+
+    private func prepared(_ object: JSONValue) -> JSONValue {
+        let object = Self.prepare(object, kind: resource)
+        return options.transform.map { $0(object) } ?? object
     }
 
     /// Watch events omit apiVersion/kind on some servers for lists; cached objects always carry them.

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Foundation
 
-@main
 struct ClearMLGlue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clearml-glue",
@@ -8,13 +8,23 @@ struct ClearMLGlue: AsyncParsableCommand {
         subcommands: [
             ConfigCommand.self,
             InitCommand.self,
-            NotYetAvailable.Glue.self,
-            NotYetAvailable.Execute.self,
-            NotYetAvailable.Build.self,
+            GlueCommand.self,
+            DaemonCommand.self,
+            RenderCommand.self,
+            ExecuteCommand.self,
+            BuildCommand.self,
             ListCommand.self,
             ServerCommand.self,
             ClusterCommand.self,
-            NotYetAvailable.Dev.self,
+            DevCommand.self,
         ]
     )
+}
+
+@main
+enum Entry {
+    static func main() async {
+        let arguments = UpstreamArguments.normalize(Array(CommandLine.arguments.dropFirst()))
+        await ClearMLGlue.main(arguments)
+    }
 }

@@ -30,6 +30,9 @@ public struct PodRenderSettings: Sendable {
     /// `CLEARML_AGENT_EXTRA_DOCKER_LABELS`, as pod labels.
     public var extraLabels: [String: String] = [:]
     public var extraEnvironment: [(name: String, value: String)] = []
+    /// Where the injecting init container finds the agent binary in the agent image (the glue's own image
+    /// keeps it at /usr/local/bin; the embedded cluster runs the glue binary from wherever it is).
+    public var injectedAgentPath = "/usr/local/bin/clearml-glue"
 
     public init(workerID: String, agentMode: AgentMode, defaultImage: String, apiServer: String, webServer: String, filesServer: String) {
         self.workerID = workerID

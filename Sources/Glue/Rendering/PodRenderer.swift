@@ -111,7 +111,7 @@ public enum PodRenderer {
             mounts = StrategicMerge.mergeList(mounts, [mount], on: "mountPath")
             let installer: JSONValue = [
                 "name": "clearml-agent-install", "image": .string(agentImage),
-                "command": ["cp", "/usr/local/bin/clearml-glue", .string(AgentMode.agentDirectory + "/clearml-glue")],
+                "command": ["cp", .string(settings.injectedAgentPath), .string(AgentMode.agentDirectory + "/clearml-glue")],
                 "volumeMounts": [mount],
             ]
             spec["initContainers"] = .array(StrategicMerge.mergeList(spec["initContainers"]?.arrayValue ?? [], [installer], on: "name"))

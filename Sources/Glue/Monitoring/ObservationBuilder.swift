@@ -1,0 +1,40 @@
+import Foundation
+import JSONValue
+import KubeAPI
+
+/// Builds the monitor's view of a pod from its cached object (pure: times are passed in).
+enum ObservationBuilder {
+    struct TaskState: Sendable, Equatable {
+        var status: String
+        var statusMessage: String?
+    }
+
+    static func observe(
+        taskID: String, pod: JSONValue?, lastSeen: JSONValue?, task: TaskState, lastReported: String?,
+        waitingFor: (String, String) -> Duration, finishedFor: Duration?, taskFinalFor: Duration
+    ) -> PodObservation {
+        let view = PodView(pod ?? lastSeen ?? [:])
+        let phase: PodObservation.Phase = pod == nil ? .gone : (PodObservation.Phase(rawValue: view.phase) ?? .unknown)
+        var observation = PodObservation(taskID: taskID, podName: view.name, phase: phase, taskStatus: task.status)
+        observation.reason = view.reason
+        observation.message = view.message
+        observation.lastReportedMessage = lastReported
+        observation.taskFinalFor = taskFinalFor
+        if let scheduled = view.condition("PodScheduled"), scheduled.status == "False" {
+            observation.unschedulable = (scheduled.reason ?? "Unschedulable", scheduled.message ?? "")
+        }
+        for status in view.initContainerStatuses + view.containerStatuses {
+            if case .waiting(let reason?, let message) = status.state, !["PodInitializing", "ContainerCreating"].contains(reason) {
+                observation.waiting.append(.init(container: status.name, reason: reason, message: message, duration: waitingFor(status.name, reason)))
+            }
+        }
+        if let main = view.containerStatuses.first, case .terminated(let code, let reason, _, _) = main.state {
+            observation.terminated = (code, reason)
+        }
+        if phase == .succeeded || phase == .failed { observation.finishedAgo = finishedFor ?? .zero }
+        if pod == nil, view.deletionTimestamp == nil, phase == .gone {
+            observation.reason = view.reason
+        }
+        return observation
+    }
+}

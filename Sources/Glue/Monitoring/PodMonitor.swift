@@ -1,0 +1,194 @@
+import ClearMLAPI
+import Foundation
+import JSONValue
+import KubeAPI
+import Logging
+
+/// Follows this glue's pods (from the cache's changes) and their tasks (one batched status read a
+/// second), decides with `PodDecision`, and carries the decisions out: pending reasons to the task,
+/// fatal reasons fail it, lost pods re-enqueue or fail it, finished pods are deleted. Every decision is
+/// also a Kubernetes Event on the pod.
+struct PodMonitor: Sendable {
+    let context: GlueContext
+    let launcher: TaskLauncher
+    let gate: LeadershipGate
+
+    enum Signal: Sendable {
+        case change(PodChange)
+        case tick
+    }
+
+    func run() async {
+        let (signals, continuation) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await change in context.cache.changes { continuation.yield(.change(change)) }
+                continuation.finish()
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: context.configuration.taskStatusInterval)
+                    continuation.yield(.tick)
+                }
+                continuation.finish()
+            }
+            group.addTask {
+                var state = MonitorState()
+                for await signal in signals {
+                    if Task.isCancelled { break }
+                    await handle(signal, state: &state)
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func handle(_ signal: Signal, state: inout MonitorState) async {
+        switch signal {
+        case .change(let change):
+            state.pending[change.taskID] = change
+        case .tick:
+            context.metrics.podsByPhase(await context.cache.podsByPhase())
+            guard await gate.mayLaunch() else { return }
+            let pods = await context.cache.all()
+            await refreshTasks(Array(pods.keys) + Array(state.pending.keys), state: &state)
+            var changes = state.pending
+            state.pending = [:]
+            for (task, pod) in pods where changes[task] == nil { changes[task] = PodChange(taskID: task, pod: pod, lastSeen: pod) }
+            for change in changes.values { await evaluate(change, state: &state) }
+        }
+    }
+
+    private func refreshTasks(_ ids: [String], state: inout MonitorState) async {
+        let unique = Array(Set(ids))
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = Array(unique[start..<min(start + 500, unique.count)])
+            do {
+                let found = try await context.session.tasks(["id": .array(chunk.map(JSONValue.string)), "only_fields": ["id", "status", "status_message"]])
+                var seen: Set<String> = []
+                for task in found {
+                    let id = task.document["id"]?.stringValue ?? ""
+                    seen.insert(id)
+                    state.record(id, ObservationBuilder.TaskState(status: task.document["status"]?.stringValue ?? "unknown",
+                                                                  statusMessage: task.document["status_message"]?.stringValue))
+                }
+                // A pod whose task was deleted has nothing left to run for.
+                for id in chunk where !seen.contains(id) { state.record(id, ObservationBuilder.TaskState(status: "closed")) }
+            } catch {
+                context.logger.warning("could not read task statuses; pod decisions wait", metadata: ["error": "\(error)"])
+                for id in chunk { state.tasks.removeValue(forKey: id) }
+            }
+        }
+    }
+
+    private func evaluate(_ change: PodChange, state: inout MonitorState) async {
+        guard let task = state.tasks[change.taskID] else {
+            if change.pod == nil { state.pending[change.taskID] = change }
+            return
+        }
+        let now = ContinuousClock.now
+        var waiting: [String: Duration] = [:]
+        let view = PodView(change.pod ?? change.lastSeen ?? [:])
+        for status in view.initContainerStatuses + view.containerStatuses {
+            if case .waiting(let reason?, _) = status.state {
+                waiting["\(status.name)/\(reason)"] = await context.cache.waitingDuration(task: change.taskID, container: status.name, reason: reason, now: now)
+            }
+        }
+        let finished = view.phase == "Succeeded" || view.phase == "Failed"
+        let finishedFor = finished && change.pod != nil ? await context.cache.finishedDuration(task: change.taskID, now: now) : nil
+        let observation = ObservationBuilder.observe(
+            taskID: change.taskID, pod: change.pod, lastSeen: change.lastSeen, task: task, lastReported: state.reported[change.taskID],
+            waitingFor: { waiting["\($0)/\($1)"] ?? .zero }, finishedFor: finishedFor,
+            taskFinalFor: state.finalSince[change.taskID].map { now - $0 } ?? .zero)
+        let actions = PodDecision.decide(observation, policy: context.configuration.policy)
+        for action in actions where state.begin(change.taskID, action) {
+            await perform(action, change: change, observation: observation, state: &state)
+        }
+        if change.pod == nil { state.forget(change.taskID) }
+    }
+
+    private func perform(_ action: PodAction, change: PodChange, observation: PodObservation, state: inout MonitorState) async {
+        let pod = change.pod ?? change.lastSeen ?? [:]
+        var logger = context.logger
+        logger[metadataKey: "task_id"] = "\(change.taskID)"
+        logger[metadataKey: "pod"] = "\(PodView(pod).namespace)/\(observation.podName)"
+        switch action {
+        case .reportPending(let message):
+            state.reported[change.taskID] = message
+            logger.info("pod pending", metadata: ["reason": "\(message)"])
+            do {
+                _ = try await context.session.updateTask(id: change.taskID, ["status_message": .string("K8S glue status: \(message)")])
+            } catch {
+                logger.warning("could not write the pending reason to the task", metadata: ["error": "\(error)"])
+                state.reported[change.taskID] = nil
+            }
+            await context.console(change.taskID, "Kubernetes Pod status: \(message)")
+            await context.recordEvent(on: pod, type: "Warning", reason: "TaskPending", message: message)
+        case .deletePod(let reason):
+            logger.info("deleting pod", metadata: ["reason": "\(reason)"])
+            await context.recordEvent(on: pod, reason: "DeletingPod", message: reason)
+            do {
+                _ = try await context.kube.delete(.pods, namespace: PodView(pod).namespace, name: observation.podName,
+                                                  options: DeleteOptions(propagationPolicy: .background))
+            } catch let error as KubeError where error.kind == .notFound {
+            } catch {
+                logger.warning("could not delete the pod; retrying next round", metadata: ["error": "\(error)"])
+                state.retry(change.taskID, action)
+            }
+        case .failTask(let reason):
+            await context.recordEvent(on: pod, type: "Warning", reason: "TaskFailed", message: reason)
+            _ = await launcher.fail(change.taskID, reason: Self.metricReason(observation), message: reason, logger: logger)
+        case .requeueTask(let reason):
+            await context.recordEvent(on: pod, type: "Warning", reason: "TaskRequeued", message: reason)
+            let labels = PodView(pod).labels
+            guard let queue = labels["clearml-agent-queue"].flatMap(context.queue(id:)) else {
+                _ = await launcher.fail(change.taskID, reason: "lost", message: "K8S glue: \(reason); its queue is no longer served", logger: logger)
+                return
+            }
+            logger.notice("returning the task to its queue", metadata: ["reason": "\(reason)"])
+            await context.console(change.taskID, "K8S glue: \(reason); task returned to the front of queue \(queue.name)")
+            _ = await launcher.returnToQueue(change.taskID, queue, reason: "k8s glue: \(reason)", logger: logger, backoff: .zero)
+        }
+    }
+
+    static func metricReason(_ observation: PodObservation) -> String {
+        observation.waiting.first?.reason ?? observation.reason ?? (observation.phase == .gone ? "pod_deleted" : "pod_\(observation.phase.rawValue.lowercased())")
+    }
+}
+
+/// The monitor's memory between rounds; owned by its single loop.
+struct MonitorState {
+    var tasks: [String: ObservationBuilder.TaskState] = [:]
+    var reported: [String: String] = [:]
+    var finalSince: [String: ContinuousClock.Instant] = [:]
+    var pending: [String: PodChange] = [:]
+    private var done: [String: Set<String>] = [:]
+
+    mutating func record(_ id: String, _ task: ObservationBuilder.TaskState) {
+        tasks[id] = task
+        if PodDecision.finalStatuses.contains(task.status) {
+            if finalSince[id] == nil { finalSince[id] = .now }
+        } else {
+            finalSince[id] = nil
+        }
+        if reported[id] == nil, let message = task.statusMessage, message.hasPrefix("K8S glue status: ") {
+            reported[id] = String(message.dropFirst("K8S glue status: ".count))
+        }
+    }
+
+    /// True the first time an action is decided for a task: decisions repeat every round, effects must not.
+    mutating func begin(_ task: String, _ action: PodAction) -> Bool {
+        if case .reportPending = action { return true }
+        return done[task, default: []].insert("\(action)").inserted
+    }
+
+    mutating func retry(_ task: String, _ action: PodAction) { done[task]?.remove("\(action)") }
+
+    mutating func forget(_ task: String) {
+        done[task] = nil
+        reported[task] = nil
+        finalSince[task] = nil
+        tasks[task] = nil
+    }
+}

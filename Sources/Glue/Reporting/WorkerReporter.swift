@@ -1,0 +1,44 @@
+import ClearMLAPI
+import Foundation
+import JSONValue
+import Logging
+
+/// Makes the glue a worker in the ClearML UI: registered with its queues, a status report every
+/// `workerReportInterval` listing the tasks its pods run, and unregistered on shutdown.
+struct WorkerReporter: Sendable {
+    let context: GlueContext
+    let health: Health
+
+    func run() async {
+        let configuration = context.configuration
+        let queues = context.queues.map(\.id)
+        do {
+            try await context.session.registerWorker(configuration.workerID, queues: queues, timeout: 600, tags: ["k8s-glue"])
+            await health.clearML(ok: true)
+        } catch {
+            context.logger.warning("could not register the worker", metadata: ["error": "\(error)"])
+            await health.clearML(ok: false)
+        }
+        while !Task.isCancelled {
+            let running = await context.cache.all().filter { CachedPod.isLive($0.value) }.map(\.key).sorted()
+            do {
+                try await context.session.reportWorkerStatus(
+                    configuration.workerID, task: running.first, queues: queues,
+                    machineStats: ["k8s_pods": .int(Int64(running.count))], tags: ["k8s-glue"])
+                await health.clearML(ok: true)
+            } catch {
+                context.logger.warning("worker status report failed", metadata: ["error": "\(error)"])
+                await health.clearML(ok: false)
+            }
+            try? await Task.sleep(for: configuration.workerReportInterval)
+        }
+        // Cancelled: unregister from a fresh task, whose call is not cancelled with this one.
+        let session = context.session
+        let worker = configuration.workerID
+        await Task { _ = try? await session.unregisterWorker(worker) }.value
+    }
+}
+
+enum CachedPod {
+    static func isLive(_ pod: JSONValue) -> Bool { PodCache.isLive(pod) }
+}

@@ -1,0 +1,110 @@
+import ClearMLAPI
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Takes tasks off the served queues while there is capacity and hands each to a launcher, several
+/// at a time. Polls as fast as tasks come, backs off to the idle interval when the queues are empty,
+/// and stops taking work the moment it is cancelled (launches already started finish).
+struct Scheduler: Sendable {
+    let context: GlueContext
+    let launcher: TaskLauncher
+    let gate: LeadershipGate
+
+    func run() async {
+        let configuration = context.configuration
+        var poll = PollInterval(idle: configuration.idlePollInterval)
+        var rotation = QueueRotation(queues: context.queues.map(\.id), fair: configuration.orderFairness)
+        var capacity = configuration.capacity
+        capacity.maxPodsPerQueue = Dictionary(uniqueKeysWithValues: context.queues.compactMap { queue in
+            configuration.queue(named: queue.name)?.maxPods.map { (queue.id, $0) }
+        })
+        let slots = Slots(limit: configuration.dispatchConcurrency)
+        var resting: [String: ContinuousClock.Instant] = [:]
+
+        await withTaskGroup(of: Void.self) { group in
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                guard await gate.mayLaunch(), await context.cache.isSynced else {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                var live = await context.cache.livePodsByQueue()
+                for (queue, count) in await slots.inFlightByQueue() { live[queue, default: 0] += count }
+                if capacity.full(livePods: live) {
+                    await context.cache.waitForCapacityChange(timeout: .seconds(1))
+                    continue
+                }
+                await slots.waitForSlot()
+                var found = false
+                let now = ContinuousClock.now
+                for queueID in rotation.order() {
+                    if let until = resting[queueID], until > now { continue }
+                    guard capacity.allows(queue: queueID, livePods: live), let queue = context.queue(id: queueID) else { continue }
+                    let entry: QueueEntry?
+                    do {
+                        entry = try await context.session.nextTask(queue: queueID)
+                    } catch {
+                        context.logger.warning("could not poll the queue", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                        resting[queueID] = .now + .seconds(2)
+                        continue
+                    }
+                    guard let entry else { continue }
+                    let taken = ContinuousClock.now
+                    context.metrics.tasksPulled.increment()
+                    rotation.served(queueID)
+                    found = true
+                    await slots.begin(queue: queueID)
+                    await context.inFlight.insert(entry.task)
+                    group.addTask {
+                        let outcome = await launcher.launch(task: entry.task, from: queue, takenAt: taken)
+                        await context.inFlight.remove(entry.task)
+                        await slots.end(queue: queueID, outcome: outcome)
+                    }
+                    break
+                }
+                for (queue, until) in await slots.takeBackoffs() { resting[queue] = until }
+                if !found {
+                    let pause = poll.record(found: false)
+                    if pause > .zero { try? await Task.sleep(for: pause) }
+                } else {
+                    _ = poll.record(found: true)
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+}
+
+/// Bounds concurrent launches and remembers which queue asked to rest after a returned task.
+actor Slots {
+    private let limit: Int
+    private var active: [String: Int] = [:]
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var backoffs: [String: ContinuousClock.Instant] = [:]
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    private var total: Int { active.values.reduce(0, +) }
+
+    func waitForSlot() async {
+        while total >= limit { await withCheckedContinuation { waiters.append($0) } }
+    }
+
+    func begin(queue: String) { active[queue, default: 0] += 1 }
+
+    func end(queue: String, outcome: TaskLauncher.Outcome) {
+        active[queue, default: 1] -= 1
+        if case .returned(let backoff) = outcome { backoffs[queue] = .now + backoff }
+        let woken = waiters
+        waiters = []
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// Launches still running count against capacity: their pods are not in the cache yet.
+    func inFlightByQueue() -> [String: Int] { active.filter { $0.value > 0 } }
+
+    func takeBackoffs() -> [String: ContinuousClock.Instant] {
+        defer { backoffs = [:] }
+        return backoffs
+    }
+}

@@ -1,0 +1,170 @@
+import ClearMLAPI
+import Foundation
+import JSONValue
+import KubeAPI
+import Logging
+
+/// Turns one task taken off a queue into a pod: park it in the pending queue, render, create. Every
+/// failure ends in a known state: the pod exists, the task failed with the reason, or the task is back
+/// at the front of its queue. Nothing is left in between.
+struct TaskLauncher: Sendable {
+    enum Outcome: Sendable, Equatable {
+        case launched
+        case failed
+        /// Returned to its queue; the scheduler should leave the queue alone for a while.
+        case returned(backoff: Duration)
+        /// The task changed under us (aborted, deleted): nothing to do.
+        case skipped
+    }
+
+    static let pendingReason = "k8s pending scheduler"
+
+    let context: GlueContext
+    let createLimiter: CreateLimiter
+
+    func launch(task: String, from queue: QueueRef, takenAt: ContinuousClock.Instant) async -> Outcome {
+        let logger = context.logger.with(["task_id": "\(task)", "queue": "\(queue.name)"])
+        do {
+            try await parkInPendingQueue(task)
+        } catch {
+            logger.warning("could not move the task to the pending queue; returning it to its queue", metadata: ["error": "\(error)"])
+            return await returnToQueue(task, queue, reason: "k8s glue could not reach the pending queue", logger: logger)
+        }
+        return await create(task: task, queue: queue, takenAt: takenAt, logger: logger)
+    }
+
+    /// Renders and creates the pod of a task already in the pending queue (also the reconciler's path).
+    func create(task: String, queue: QueueRef, takenAt: ContinuousClock.Instant, logger: Logger) async -> Outcome {
+        let configuration = context.configuration
+        async let properties: Void = recordProperties(task, queue)
+        let document: JSONValue
+        do {
+            guard let found = try await context.session.taskFields(id: task, PodTask.documentFields) else {
+                _ = await properties
+                logger.notice("task vanished before its pod was created")
+                return .skipped
+            }
+            document = found.document
+        } catch {
+            _ = await properties
+            logger.warning("could not read the task; returning it to its queue", metadata: ["error": "\(error)"])
+            return await returnToQueue(task, queue, reason: "k8s glue could not read the task", logger: logger)
+        }
+        _ = await properties
+        if let status = document["status"]?.stringValue, status != "queued" {
+            logger.notice("task is \(status), not queued: not launching it")
+            _ = try? await context.session.removeTask(queue: context.pendingQueueID, task: task)
+            return .skipped
+        }
+        let rendered: RenderedPod
+        do {
+            let podTask = try PodTask(document: document, queueID: queue.id, queueName: queue.name)
+            let served = configuration.queue(named: queue.name) ?? ServedQueue(name: queue.name)
+            rendered = try PodRenderer.render(task: podTask, queue: served.pod, baseTemplate: configuration.baseTemplate, settings: configuration.render)
+        } catch {
+            return await fail(task, reason: "render", message: "K8S glue error: \(error)", logger: logger)
+        }
+        var logger = logger
+        logger[metadataKey: "pod"] = "\(rendered.namespace)/\(rendered.name)"
+        for note in rendered.notes { logger.notice("\(note)") }
+
+        var attempt = 0
+        while true {
+            attempt += 1
+            await createLimiter.acquire()
+            do {
+                _ = try await context.kube.create(.pods, namespace: rendered.namespace, rendered.manifest)
+                context.metrics.podsCreated.increment()
+            } catch let error as KubeError where error.kind == .alreadyExists {
+                logger.info("pod already exists (created before a restart); keeping it")
+            } catch let error as KubeError where error.kind == .invalid || error.kind == .forbidden {
+                return await fail(task, reason: error.kind.rawValue, message: "K8S glue error: the Kubernetes API refused pod \(rendered.name): \(error.message)", logger: logger)
+            } catch let error as KubeError where error.kind == .quotaExceeded {
+                logger.notice("namespace quota exceeded; returning the task to its queue", metadata: ["error": "\(error.message)"])
+                return await returnToQueue(task, queue, reason: "k8s quota exceeded, waiting for capacity", logger: logger, backoff: .seconds(5))
+            } catch {
+                if attempt < 4, !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200 * (1 << attempt)))
+                    continue
+                }
+                logger.warning("could not create the pod; returning the task to its queue", metadata: ["error": "\(error)"])
+                return await returnToQueue(task, queue, reason: "k8s glue could not create the pod", logger: logger, backoff: .seconds(2))
+            }
+            break
+        }
+        await context.cache.expect(task: task, queue: queue.id)
+        context.metrics.taskLaunched(queue: queue.name)
+        context.metrics.dispatchLatency.record(.now - takenAt)
+        logger.info("pod created")
+        var lines = ["task \(task) pulled from \(queue.name) by worker \(configuration.workerID); pod \(rendered.namespace)/\(rendered.name) created"]
+        lines += rendered.notes.map { "K8S glue: \($0)" }
+        await context.console(task, lines.joined(separator: "\n"))
+        return .launched
+    }
+
+    /// The task stays `queued`, now in the hidden pending queue, so the UI shows it waiting for a pod.
+    /// One call on servers that allow queued -> queued; older ones need the task stopped first.
+    private func parkInPendingQueue(_ task: String) async throws(ClearMLAPIError) {
+        do {
+            _ = try await context.session.enqueue(task: task, queue: context.pendingQueueID, statusReason: Self.pendingReason)
+        } catch let error where error.serverCodes?.code == 400 && error.serverCodes?.subcode != 701 {
+            _ = try await context.session.stop(task: task, force: true, statusReason: "moving to k8s pending queue")
+            _ = try await context.session.enqueue(task: task, queue: context.pendingQueueID, statusReason: Self.pendingReason)
+        }
+    }
+
+    /// Upstream's user properties (`k8s-queue`...), which the reconciler also reads to find a parked
+    /// task's queue.
+    private func recordProperties(_ task: String, _ queue: QueueRef) async {
+        do {
+            try await context.session.editHyperParams(task: task, [
+                (section: "properties", name: "k8s-queue", value: queue.name),
+                (section: "properties", name: "k8s-queue-id", value: queue.id),
+                (section: "properties", name: "k8s-agent", value: KubernetesNames.agentLabel(workerID: context.configuration.workerID)),
+            ])
+        } catch {
+            context.logger.debug("could not record the task's k8s properties", metadata: ["task_id": "\(task)", "error": "\(error)"])
+        }
+    }
+
+    func fail(_ task: String, reason: String, message: String, logger: Logger) async -> Outcome {
+        logger.error("task failed by the glue", metadata: ["reason": "\(message)"])
+        context.metrics.taskFailed(reason: reason)
+        _ = try? await context.session.removeTask(queue: context.pendingQueueID, task: task)
+        do {
+            _ = try await context.session.changeStatus(.failed, task: task, force: true, statusReason: message, statusMessage: "Changed by K8S glue")
+        } catch {
+            logger.error("could not mark the task failed", metadata: ["error": "\(error)"])
+        }
+        await context.console(task, message, level: "error")
+        return .failed
+    }
+
+    /// Back to the front of its own queue (not the end, unlike upstream): it was next in line.
+    func returnToQueue(_ task: String, _ queue: QueueRef, reason: String, logger: Logger, backoff: Duration = .seconds(1)) async -> Outcome {
+        context.metrics.taskRequeued(reason: "launch")
+        do {
+            _ = try await context.session.enqueue(task: task, queue: queue.id, statusReason: reason, force: true)
+            try await context.session.moveTaskToFront(queue: queue.id, task: task)
+        } catch {
+            // The reconciler finds queued tasks that are in no queue and puts them back.
+            logger.error("could not return the task to its queue; the reconciler will", metadata: ["error": "\(error)"])
+        }
+        return .returned(backoff: backoff)
+    }
+}
+
+/// The token bucket on pod creates, shared by concurrent launches.
+actor CreateLimiter {
+    private var bucket: TokenBucket
+
+    init(rate: Double, burst: Int) { bucket = TokenBucket(rate: rate, burst: burst) }
+
+    func acquire() async {
+        while true {
+            let wait = bucket.take(now: .now)
+            if wait == .zero { return }
+            try? await Task.sleep(for: wait)
+        }
+    }
+}

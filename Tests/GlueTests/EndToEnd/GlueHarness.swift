@@ -1,0 +1,115 @@
+import ClearMLAPI
+import DevCluster
+import DevClusterTesting
+import DevServer
+import Foundation
+import Glue
+import HTTPClient
+import JSONValue
+import KubeAPI
+import Logging
+import Testing
+
+/// The embedded ClearML server and cluster on random loopback ports, a session and a Kubernetes client
+/// on them, and a glue controller run in-process against both.
+struct GlueHarness {
+    let server: DevServer
+    let cluster: DevCluster
+    let kube: KubeClient
+    let session: ClearMLSession
+
+    static func with(
+        cluster configure: (inout DevClusterConfiguration) -> Void = { _ in },
+        _ body: (GlueHarness) async throws -> Void
+    ) async throws {
+        let server = try await DevServer.start(DevServerConfiguration())
+        do {
+            try await withCluster(configure) { cluster, kube in
+                _ = try? await kube.create(.namespaces, ["metadata": ["name": "clearml"]])
+                let session = try ClearMLSession(configuration: ClearMLSessionConfiguration(
+                    apiServer: server.baseURL, credentials: .keys(accessKey: server.accessKey, secretKey: server.secretKey),
+                    http: HTTPClientConfiguration(proxy: .none), retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50)), worker: "test-client"))
+                try await body(GlueHarness(server: server, cluster: cluster, kube: kube, session: session))
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    /// A configuration whose pods run `command` as the task container (image entrypoint mode: no agent).
+    func configuration(queues: [String], command: [String] = ["sleep", "60"]) -> GlueConfiguration {
+        var render = PodRenderSettings(workerID: "glue-e2e", agentMode: .imageEntrypoint, defaultImage: "python:3.11-slim",
+                                       apiServer: server.baseURL, webServer: server.baseURL, filesServer: server.baseURL)
+        render.namespace = "clearml"
+        var configuration = GlueConfiguration(workerID: "glue-e2e", queues: queues.map { ServedQueue(name: $0) }, render: render, namespaces: ["clearml"])
+        configuration.baseTemplate = [
+            "spec": ["terminationGracePeriodSeconds": 1,
+                     "containers": [["name": "clearml-task", "command": .array(command.map(JSONValue.string))]]],
+        ]
+        configuration.createQueues = true
+        configuration.metricsAddress = ("127.0.0.1", 0)
+        configuration.reconcileInterval = .milliseconds(300)
+        configuration.taskStatusInterval = .milliseconds(200)
+        return configuration
+    }
+
+    /// Starts a controller; `body` runs while it serves, then it is stopped.
+    func running(_ configuration: GlueConfiguration, _ body: (GlueController, Int) async throws -> Void) async throws {
+        let logger = Logger(label: "glue-e2e")
+        let metrics = GlueMetrics()
+        var sessionConfiguration = ClearMLSessionConfiguration(
+            apiServer: server.baseURL, credentials: .keys(accessKey: server.accessKey, secretKey: server.secretKey),
+            http: HTTPClientConfiguration(proxy: .none), worker: configuration.workerID)
+        sessionConfiguration.callObserver = metrics.clearMLObserver
+        let glueSession = try ClearMLSession(configuration: sessionConfiguration)
+        let controller = try await GlueController.prepare(configuration: configuration, session: glueSession, kube: kube, metrics: metrics, logger: logger)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let run = Task { try await controller.run(signals: [], onMetricsListening: { continuation.yield($0) }) }
+        var iterator = ports.makeAsyncIterator()
+        let port = await iterator.next() ?? 0
+        do {
+            try await body(controller, port)
+        } catch {
+            run.cancel()
+            _ = try? await run.value
+            throw error
+        }
+        run.cancel()
+        _ = try? await run.value
+    }
+
+    func enqueueTask(_ name: String, queue: String, container: JSONValue? = nil) async throws -> String {
+        var fields: JSONValue = ["name": .string(name), "type": "training", "script": ["entry_point": "main.py"]]
+        if let container { fields["container"] = container }
+        let task = try await session.createTask(fields)
+        let queueID = try #require(try await session.resolveQueue(queue)).id
+        _ = try await session.enqueue(task: task, queue: queueID)
+        return task
+    }
+
+    func ensureQueue(_ name: String) async throws -> String {
+        if let queue = try await session.resolveQueue(name) { return queue.id }
+        return try await session.createQueue(name: name)
+    }
+
+    func pod(for task: String) async throws -> JSONValue? {
+        try await kube.list(.pods, namespace: "clearml", options: ListOptions(labelSelector: "clearml-task-id=\(task)")).items.first
+    }
+
+    func task(_ id: String, _ fields: [String] = ["id", "status", "status_reason", "status_message", "execution.queue"]) async throws -> JSONValue {
+        try #require(try await session.taskFields(id: id, fields)).document
+    }
+
+    /// Polls until `check` gives a value (no fixed sleeps: the machine may be loaded).
+    func eventually<T>(_ what: String, timeout: Duration = .seconds(20), _ check: () async throws -> T?) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = try await check() { return value }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out waiting for \(what)")
+        throw CancellationError()
+    }
+}
