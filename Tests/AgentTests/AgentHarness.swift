@@ -11,16 +11,37 @@ import Logging
 /// An embedded server, a session, a scratch home folder, and helpers to make git repos, wheels and tasks,
 /// and to run the agent in-process against them.
 final class AgentHarness: Sendable {
-    let server: DevServer
+    let servers: ServerBox
+    let baseURL: String
+    let accessKey: String
+    let secretKey: String
     let session: ClearMLSession
     let root: String
     let queue: String
 
     private init(server: DevServer, session: ClearMLSession, root: String, queue: String) {
-        self.server = server
+        servers = ServerBox(server)
+        baseURL = server.baseURL
+        accessKey = server.accessKey
+        secretKey = server.secretKey
         self.session = session
         self.root = root
         self.queue = queue
+    }
+
+    /// Holds the running server so a test can take it down and bring it back on the same port and data.
+    actor ServerBox {
+        var server: DevServer?
+        init(_ server: DevServer) { self.server = server }
+
+        func stop() async {
+            await server?.stop()
+            server = nil
+        }
+
+        func restart(port: Int, dataDirectory: String) async throws {
+            server = try await DevServer.start(DevServerConfiguration(port: port, dataDirectory: dataDirectory))
+        }
     }
 
     static func start(root: String? = nil, configuration: DevServerConfiguration = DevServerConfiguration()) async throws -> AgentHarness {
@@ -35,7 +56,7 @@ final class AgentHarness: Sendable {
     }
 
     func stop() async {
-        await server.stop()
+        await servers.stop()
         try? FileManager.default.removeItem(atPath: root)
     }
 
@@ -45,9 +66,9 @@ final class AgentHarness: Sendable {
     func environment(_ extra: [String: String] = [:], serverURL: String? = nil) -> [String: String] {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CLEARML_") && !$0.key.hasPrefix("TRAINS_") }
         env["HOME"] = home
-        env["CLEARML_API_HOST"] = serverURL ?? server.baseURL
-        env["CLEARML_API_ACCESS_KEY"] = server.accessKey
-        env["CLEARML_API_SECRET_KEY"] = server.secretKey
+        env["CLEARML_API_HOST"] = serverURL ?? baseURL
+        env["CLEARML_API_ACCESS_KEY"] = accessKey
+        env["CLEARML_API_SECRET_KEY"] = secretKey
         env["PIP_NO_INDEX"] = "1"
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         env["CLEARML_EXTRA_PIP_INSTALL_FLAGS"] = "--no-index --find-links \(Self.wheelFolder)"
@@ -87,6 +108,17 @@ final class AgentHarness: Sendable {
     func consoleLines(_ task: String) async throws -> [String] {
         let log = try await session.taskLog(task: task, batchSize: 10000)
         return log.events.compactMap { $0["msg"]?.stringValue }.joined().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// Polls until the task has `status`; returns how long that took.
+    func waitForStatus(_ task: String, _ status: TaskStatus, seconds: Double = 30) async throws -> Duration {
+        let start = ContinuousClock.now
+        try await withDeadline(seconds) {
+            while try await self.session.taskFields(id: task, ["status"])?.status != status {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        return ContinuousClock.now - start
     }
 
     func waitForConsole(_ task: String, containing text: String, seconds: Double = 60) async throws {
