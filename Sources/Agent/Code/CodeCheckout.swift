@@ -51,7 +51,7 @@ public struct CodeCheckout: Sendable {
             root = folder
         case .standaloneScript(let text):
             try? files.removeItem(atPath: directory)
-            let folder = (directory as NSString).appendingPathComponent(plan.workingDirectory)
+            let folder = plan.workingDirectory == "." ? directory : (directory as NSString).appendingPathComponent(plan.workingDirectory)
             let name = (plan.entryPoint as NSString).lastPathComponent
             try files.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(name)))
