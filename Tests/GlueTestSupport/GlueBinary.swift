@@ -1,15 +1,15 @@
 import Foundation
 
 /// Finds the built `clearml-glue` next to the test bundle, whatever `--scratch-path` was used.
-enum GlueBinary {
-    struct NotFound: Error, CustomStringConvertible {
+public enum GlueBinary {
+    public struct NotFound: Error, CustomStringConvertible {
         let searched: [String]
-        var description: String {
+        public var description: String {
             "clearml-glue binary not found (looked in \(searched.joined(separator: ", "))); build it with 'swift build' or set CLEARML_GLUE_BINARY"
         }
     }
 
-    static func path() throws -> String {
+    public static func path() throws -> String {
         var candidates: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["CLEARML_GLUE_BINARY"], !explicit.isEmpty {
             candidates.append(explicit)
@@ -24,7 +24,7 @@ enum GlueBinary {
         }
         // Fallback: the newest .build*/debug/clearml-glue under the package root.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let scratch = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?.filter { $0.hasPrefix(".build") } ?? []
         let built = scratch.map { root.appendingPathComponent($0).appendingPathComponent("debug/clearml-glue").path }
             .filter { FileManager.default.isExecutableFile(atPath: $0) }
@@ -42,32 +42,5 @@ enum GlueBinary {
 
     private static func modified(_ path: String) -> Date {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
-    }
-}
-
-/// A scratch HOME for one test, removed afterwards.
-final class TemporaryHome {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("clearml-glue-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    func write(_ name: String, _ text: String) throws {
-        try text.write(toFile: file(name), atomically: true, encoding: .utf8)
-    }
-
-    func read(_ name: String) throws -> String {
-        try String(contentsOfFile: file(name), encoding: .utf8)
-    }
-
-    /// A controlled environment: this HOME, a plain PATH, nothing inherited (no CLEARML_* from the developer).
-    func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        ["HOME": path, "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"].merging(extra) { $1 }
     }
 }

@@ -55,6 +55,11 @@ import Testing
     }
 
     @Test func podLostAfterTheClaimFailsTheTaskWithTheExitReason() {
+        let brokenCommand = pod(.failed) { $0.terminated = (127, "Error"); $0.finishedAgo = .seconds(1) }
+        #expect(PodDecision.decide(brokenCommand, policy: policy) == [
+            .failTask(reason: "K8S glue error: pod failed (exit code 127, Error) before the agent started the task"),
+            .deletePod(reason: "pod failed (exit code 127, Error)"),
+        ])
         let oom = pod(.failed, task: "in_progress") { $0.terminated = (137, "OOMKilled"); $0.finishedAgo = .seconds(31) }
         #expect(PodDecision.decide(oom, policy: policy).first == .failTask(reason: "pod failed (exit code 137, OOMKilled)"))
         let justEnded = pod(.failed, task: "in_progress") { $0.terminated = (1, "Error"); $0.finishedAgo = .seconds(2) }

@@ -52,7 +52,7 @@ import Testing
         let encoded = try #require(bootstrap.split(separator: "'").dropFirst(3).first)
         let script = String(decoding: try #require(Data(base64Encoded: String(encoded))), as: UTF8.self)
         #expect(script.contains("apt-get install -y jq"))
-        #expect(script.hasSuffix("exec /clearml-agent/clearml-glue execute --full-monitoring --require-queue --id \(Self.id)\n"))
+        #expect(script.hasSuffix("exec \"${CLEARML_GLUE_AGENT_DIR:-/clearml-agent}/clearml-glue\" execute --full-monitoring --require-queue --id \(Self.id)\n"))
         let initContainer = try #require(pod.manifest.value(at: "spec.initContainers")?.arrayValue?.first)
         #expect(initContainer["image"] == "clearml-glue:1")
         #expect(pod.manifest.value(at: "spec.volumes")?.arrayValue?.contains { $0["name"] == "clearml-agent" } == true)

@@ -7,6 +7,8 @@ enum ObservationBuilder {
     struct TaskState: Sendable, Equatable {
         var status: String
         var statusMessage: String?
+        /// `execution.queue`: which queue a queued task waits in.
+        var queue: String?
     }
 
     static func observe(

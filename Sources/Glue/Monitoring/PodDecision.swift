@@ -22,6 +22,9 @@ public struct PodDecisionPolicy: Sendable, Equatable {
     public var abortGrace: Duration = .seconds(60)
     /// How long a finished pod may leave its task unfinished (status updates in flight) before failing it.
     public var finishGrace: Duration = .seconds(30)
+    /// How often one task may lose its pod and be re-enqueued before it fails instead (a node that keeps
+    /// evicting it, a pod deleted again and again).
+    public var maxRequeues = 3
 
     public init() {}
 }
@@ -46,6 +49,11 @@ public enum PodDecision {
                 return (pod.finishedAgo ?? .zero) >= delay ? [.deletePod(reason: "finished (\(pod.phase.rawValue))")] : []
             }
             if pod.taskStatus == "in_progress", (pod.finishedAgo ?? .zero) < policy.finishGrace { return [] }
+            // A pod that ran and ended before its agent took the task failed by itself (a wrong command,
+            // an image without bash): running it again would fail again. Only eviction is preemption.
+            if pod.phase == .failed, pod.taskStatus == "queued", !preempted(pod) {
+                return [.failTask(reason: "K8S glue error: \(podEnd(pod)) before the agent started the task"), .deletePod(reason: podEnd(pod))]
+            }
             return lost(pod, policy: policy, why: podEnd(pod)) + [.deletePod(reason: podEnd(pod))]
         case .gone:
             if taskFinal { return [] }
@@ -80,6 +88,13 @@ public enum PodDecision {
     private static func lost(_ pod: PodObservation, policy: PodDecisionPolicy, why: String) -> [PodAction] {
         if pod.taskStatus == "queued" && policy.requeueOnPreemption { return [.requeueTask(reason: why)] }
         return [.failTask(reason: why)]
+    }
+
+    /// Pod-level reasons the kubelet or scheduler give when they, not the pod, ended it.
+    static let preemptionReasons: Set<String> = ["Evicted", "Preempting", "NodeLost", "Shutdown", "NodeShutdown", "Terminated", "DeadlineExceeded"]
+
+    private static func preempted(_ pod: PodObservation) -> Bool {
+        pod.reason.map(preemptionReasons.contains) ?? false
     }
 
     private static func podEnd(_ pod: PodObservation) -> String {

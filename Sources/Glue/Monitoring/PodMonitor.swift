@@ -65,13 +65,14 @@ struct PodMonitor: Sendable {
         for start in stride(from: 0, to: unique.count, by: 500) {
             let chunk = Array(unique[start..<min(start + 500, unique.count)])
             do {
-                let found = try await context.session.tasks(["id": .array(chunk.map(JSONValue.string)), "only_fields": ["id", "status", "status_message"]])
+                let found = try await context.session.tasks(["id": .array(chunk.map(JSONValue.string)), "only_fields": ["id", "status", "status_message", "execution.queue"]])
                 var seen: Set<String> = []
                 for task in found {
                     let id = task.document["id"]?.stringValue ?? ""
                     seen.insert(id)
                     state.record(id, ObservationBuilder.TaskState(status: task.document["status"]?.stringValue ?? "unknown",
-                                                                  statusMessage: task.document["status_message"]?.stringValue))
+                                                                  statusMessage: task.document["status_message"]?.stringValue,
+                                                                  queue: task.document.value(at: "execution.queue")?.stringValue))
                 }
                 // A pod whose task was deleted has nothing left to run for.
                 for id in chunk where !seen.contains(id) { state.record(id, ObservationBuilder.TaskState(status: "closed")) }
@@ -85,6 +86,12 @@ struct PodMonitor: Sendable {
     private func evaluate(_ change: PodChange, state: inout MonitorState) async {
         guard let task = state.tasks[change.taskID] else {
             if change.pod == nil { state.pending[change.taskID] = change }
+            return
+        }
+        // Its pod gone and the task already back in a served queue: an earlier decision (or a user) has
+        // dealt with it; the next pod is the scheduler's business.
+        if change.pod == nil, task.status == "queued", let queue = task.queue, queue != context.pendingQueueID {
+            state.forget(change.taskID)
             return
         }
         let now = ContinuousClock.now
@@ -140,6 +147,13 @@ struct PodMonitor: Sendable {
             await context.recordEvent(on: pod, type: "Warning", reason: "TaskFailed", message: reason)
             _ = await launcher.fail(change.taskID, reason: Self.metricReason(observation), message: reason, logger: logger)
         case .requeueTask(let reason):
+            state.requeues[change.taskID, default: 0] += 1
+            if state.requeues[change.taskID, default: 0] > context.configuration.policy.maxRequeues {
+                let message = "K8S glue error: \(reason); the task lost its pod \(state.requeues[change.taskID] ?? 0) times"
+                await context.recordEvent(on: pod, type: "Warning", reason: "TaskFailed", message: message)
+                _ = await launcher.fail(change.taskID, reason: "requeue_limit", message: message, logger: logger)
+                return
+            }
             await context.recordEvent(on: pod, type: "Warning", reason: "TaskRequeued", message: reason)
             let labels = PodView(pod).labels
             guard let queue = labels["clearml-agent-queue"].flatMap(context.queue(id:)) else {
@@ -163,6 +177,8 @@ struct MonitorState {
     var reported: [String: String] = [:]
     var finalSince: [String: ContinuousClock.Instant] = [:]
     var pending: [String: PodChange] = [:]
+    /// Times each task was re-enqueued after losing its pod (kept across pods, unlike the rest).
+    var requeues: [String: Int] = [:]
     private var done: [String: Set<String>] = [:]
 
     mutating func record(_ id: String, _ task: ObservationBuilder.TaskState) {

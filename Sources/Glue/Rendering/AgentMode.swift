@@ -11,4 +11,5 @@ public enum AgentMode: Sendable, Equatable {
 
     static let agentDirectory = "/clearml-agent"
     static let agentVolume = "clearml-agent"
+    static let agentDirectoryVariable = "CLEARML_GLUE_AGENT_DIR"
 }

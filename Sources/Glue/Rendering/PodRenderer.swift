@@ -78,6 +78,7 @@ public enum PodRenderer {
                 environment.append(["name": .string(key), "valueFrom": ["secretKeyRef": ["name": .string(secret), "key": .string(key)]]])
             }
         }
+        if case .injected = settings.agentMode { environment.append(env(AgentMode.agentDirectoryVariable, AgentMode.agentDirectory)) }
         environment += settings.extraEnvironment.map { env($0.name, $0.value) }
         environment += docker.environment.map { env($0.name, $0.value) }
         container["env"] = .array(StrategicMerge.mergeList(container["env"]?.arrayValue ?? [], environment, on: "name"))

@@ -146,6 +146,9 @@ struct TaskLauncher: Sendable {
         do {
             _ = try await context.session.enqueue(task: task, queue: queue.id, statusReason: reason, force: true)
             try await context.session.moveTaskToFront(queue: queue.id, task: task)
+        } catch where error.isServerError(code: 400, subcode: 706) || error.isServerError(code: 400, subcode: 703) {
+            // Already in the queue (706), or taken off it again between the two calls (703): nothing lost.
+            logger.debug("task already back in its queue", metadata: ["detail": "\(error)"])
         } catch {
             // The reconciler finds queued tasks that are in no queue and puts them back.
             logger.error("could not return the task to its queue; the reconciler will", metadata: ["error": "\(error)"])

@@ -1,4 +1,5 @@
 import Foundation
+import GlueTestSupport
 
 /// Runs the built binary as a subprocess with a given environment and stdin; output goes through files so
 /// a chatty child can never block on a full pipe.

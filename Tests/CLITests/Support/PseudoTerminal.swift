@@ -1,4 +1,5 @@
 import Foundation
+import GlueTestSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

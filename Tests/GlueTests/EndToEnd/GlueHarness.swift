@@ -4,6 +4,7 @@ import DevClusterTesting
 import DevServer
 import Foundation
 import Glue
+import GlueTestSupport
 import HTTPClient
 import JSONValue
 import KubeAPI
@@ -53,6 +54,34 @@ struct GlueHarness {
         configuration.reconcileInterval = .milliseconds(300)
         configuration.taskStatusInterval = .milliseconds(200)
         return configuration
+    }
+
+    /// A configuration whose pods run the real agent: the init container copies the built clearml-glue
+    /// binary into the pod, which runs `execute --require-queue` on its task with credentials read from a
+    /// Secret. Python environments are not installed (the tasks need only python3).
+    func agentConfiguration(queues: [String]) async throws -> GlueConfiguration {
+        let secret: JSONValue = [
+            "metadata": ["name": "clearml-credentials", "namespace": "clearml"],
+            "stringData": ["CLEARML_API_ACCESS_KEY": .string(server.accessKey), "CLEARML_API_SECRET_KEY": .string(server.secretKey)],
+        ]
+        _ = try? await kube.create(.secrets, namespace: "clearml", secret)
+        var configuration = configuration(queues: queues)
+        configuration.render.agentMode = .injected(image: "clearml-glue:dev")
+        configuration.render.injectedAgentPath = try GlueBinary.path()
+        configuration.render.credentialsSecret = "clearml-credentials"
+        configuration.render.extraEnvironment = [(name: "CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL", value: "1")]
+        configuration.baseTemplate = ["spec": ["terminationGracePeriodSeconds": 2]]
+        return configuration
+    }
+
+    /// A task whose script is carried in its diff (no repository), printing `line`.
+    func enqueueScriptTask(_ name: String, queue: String, script: String) async throws -> String {
+        let task = try await session.createTask([
+            "name": .string(name), "type": "training",
+            "script": ["entry_point": "main.py", "binary": "python3", "diff": .string(script)],
+        ])
+        _ = try await session.enqueue(task: task, queue: try #require(try await session.resolveQueue(queue)).id)
+        return task
     }
 
     /// Starts a controller; `body` runs while it serves, then it is stopped.

@@ -1,0 +1,83 @@
+import ClearMLAPI
+import Foundation
+import Glue
+import JSONValue
+import KubeAPI
+import Testing
+
+/// Queue -> glue -> pod -> in-pod agent -> ClearML, all real: the embedded server and cluster, the
+/// built binary as the injected agent, python3 running the task scripts.
+@Suite(.serialized) struct AgentEndToEndTests {
+    @Test func fiftyTasksOverTwoQueuesCompleteWithinMaxPodsAndFairOrder() async throws {
+        try await GlueHarness.with { h in
+            for queue in ["alpha", "beta"] { _ = try await h.ensureQueue(queue) }
+            var configuration = try await h.agentConfiguration(queues: ["alpha", "beta"])
+            configuration.maxPods = 4
+            configuration.orderFairness = true
+            configuration.queues[0].pod.overrides = ["metadata": ["labels": ["tier": "alpha"]]]
+            configuration.queues[1].pod.template = [
+                "metadata": ["labels": ["tier": "beta"]],
+                "spec": ["terminationGracePeriodSeconds": 2, "containers": [["name": "clearml-task", "env": [["name": "QUEUE_FLAVOUR", "value": "beta"]]]]],
+            ]
+            var tasks: [(id: String, queue: String, n: Int)] = []
+            for n in 0..<50 {
+                let queue = n % 2 == 0 ? "alpha" : "beta"
+                let script = "import os\nprint('task \(n) says hello from', os.environ.get('QUEUE_FLAVOUR', 'alpha'))\n"
+                tasks.append((try await h.enqueueScriptTask("task \(n)", queue: queue, script: script), queue, n))
+            }
+
+            // Watch every pod of the run: the live count must never pass max pods.
+            let observer = PodCountObserver()
+            let watch = Task { await observer.follow(h.kube) }
+            try await h.running(configuration) { _, _ in
+                for task in tasks {
+                    _ = try await h.eventually("task \(task.n) completed", timeout: .seconds(240)) { () -> Bool? in
+                        let status = try await h.task(task.id)["status"]?.stringValue
+                        if status == "failed" || status == "stopped" { Issue.record("task \(task.n) ended \(status ?? "")"); return true }
+                        return status == "completed" ? true : nil
+                    }
+                }
+            }
+            watch.cancel()
+            #expect(await observer.maxLive <= 4)
+            #expect(await observer.maxLive >= 2)
+            for task in tasks {
+                let log = try await h.session.taskLog(task: task.id).events.compactMap { $0["msg"]?.stringValue }.joined(separator: "\n")
+                let flavour = task.queue == "beta" ? "beta" : "alpha"
+                #expect(log.contains("task \(task.n) says hello from \(flavour)"), "console of task \(task.n)")
+            }
+            // Fair order: while both queues had work, they shared the pods (strict priority would have
+            // given all of the first 20 to alpha, which had 25 tasks waiting).
+            let order = await observer.creationOrder.prefix(20)
+            let alpha = order.filter { $0 == "alpha" }.count
+            #expect(abs(alpha - (order.count - alpha)) <= 2, "queue order \(Array(order))")
+        }
+    }
+}
+
+/// Follows the pods with a watch of its own and remembers the highest number live at once.
+actor PodCountObserver {
+    private var live: Set<String> = []
+    private(set) var maxLive = 0
+    private(set) var creationOrder: [String] = []
+
+    func follow(_ kube: KubeClient) async {
+        let reflector = Reflector(client: kube, resource: .pods, options: .init(namespace: "clearml", labelSelector: "clearml-task-id"))
+        let run = Task { await reflector.run() }
+        for await event in reflector.events {
+            switch event {
+            case .added(let pod), .modified(let pod):
+                let view = PodView(pod)
+                if case .added = event { creationOrder.append(view.labels["clearml-agent-queue-name"] ?? "") }
+                if (view.phase == "Pending" || view.phase == "Running") && view.deletionTimestamp == nil { live.insert(view.name) } else { live.remove(view.name) }
+            case .deleted(let pod):
+                live.remove(PodView(pod).name)
+            default:
+                break
+            }
+            maxLive = max(maxLive, live.count)
+            if Task.isCancelled { break }
+        }
+        run.cancel()
+    }
+}
