@@ -51,6 +51,10 @@ struct GlueOptions: ParsableArguments {
     var agentMode: String?
     @Option(name: .customLong("agent-image"), help: "Image of the init container that injects the agent (default: $CLEARML_K8S_GLUE_AGENT_IMAGE).")
     var agentImage: String?
+    @Option(name: .customLong("agent-binary-path"), help: "Where the agent image keeps the clearml-glue binary the init container copies (default /usr/local/bin/clearml-glue).")
+    var agentBinaryPath: String?
+    @Option(name: .customLong("reconcile-interval"), help: "Seconds between reconcile passes (default 30).")
+    var reconcileInterval: Double = 30
     @Flag(name: .customLong("leader-elect"), help: "Run only while holding a coordination.k8s.io Lease, so replicas never both launch.")
     var leaderElect = false
     @Option(name: .customLong("lease-name"), help: "Lease name for --leader-elect (default 'clearml-glue').")
@@ -166,6 +170,7 @@ struct GlueConfigurationBuilder {
         render.taskServiceAccount = options.taskServiceAccount
         render.glueServiceAccount = environment["CLEARML_K8S_GLUE_SERVICE_ACCOUNT"]
         render.imagePullSecrets = options.imagePullSecrets
+        if let path = options.agentBinaryPath { render.injectedAgentPath = path }
         if let path = options.containerBashScript {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ValidationError("--container-bash-script \(path): cannot read the file")
@@ -202,6 +207,8 @@ struct GlueConfigurationBuilder {
         if let seconds = environment["CLEARML_AGENT_QUEUE_POLL_FREQ_SEC"].flatMap(Double.init), seconds >= 0 {
             configuration.idlePollInterval = .milliseconds(Int64(seconds * 1000))
         }
+        guard options.reconcileInterval > 0 else { throw ValidationError("--reconcile-interval must be a positive number of seconds") }
+        configuration.reconcileInterval = .milliseconds(Int64(options.reconcileInterval * 1000))
         if options.leaderElect {
             let identity = (environment["HOSTNAME"] ?? ProcessInfo.processInfo.hostName) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
             var election = LeaderElectionSettings(namespace: render.namespace, identity: identity)

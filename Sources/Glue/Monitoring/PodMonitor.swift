@@ -140,6 +140,7 @@ struct PodMonitor: Sendable {
                                                   options: DeleteOptions(propagationPolicy: .background))
             } catch let error as KubeError where error.kind == .notFound {
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("could not delete the pod; retrying next round", metadata: ["error": "\(error)"])
                 state.retry(change.taskID, action)
             }

@@ -104,7 +104,7 @@ struct DevCommand: AsyncParsableCommand {
             var iterator = ports.makeAsyncIterator()
             let port = await iterator.next() ?? 0
             print("""
-                ClearML server   \(server.baseURL)  (access_key \(server.accessKey); secret key in the kubeconfig folder's server data)
+                ClearML server   \(server.baseURL)  (access_key \(server.accessKey); both keys are kept in \(server.dataDirectory))
                 Kubernetes API   \(cluster.server)
                 kubeconfig       \(cluster.kubeconfigPath)
                 glue metrics     http://127.0.0.1:\(port)/metrics

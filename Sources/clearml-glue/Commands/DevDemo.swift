@@ -47,7 +47,8 @@ struct DemoRunner: Service {
             }
             if ["completed", "failed", "stopped"].contains(status) {
                 let log = try await session.taskLog(task: task).events.compactMap { $0["msg"]?.stringValue }
-                say("demo: the task's console in ClearML:\n" + log.map { "  | " + $0 }.joined(separator: "\n"))
+                let lines = log.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: true) }
+                say("demo: the task's console in ClearML:\n" + lines.map { "  | " + $0 }.joined(separator: "\n"))
                 await box.set(status == "completed" ? .completed : .ended(status))
                 return
             }

@@ -1,0 +1,54 @@
+import Foundation
+import GlueTestSupport
+
+/// The built `clearml-glue glue` as a child process, so tests can SIGKILL it like a crashed pod.
+final class GlueProcess: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+
+    init(harness h: GlueHarness, queues: [String], directory: String, extra: [String] = [], name: String = "glue") throws {
+        let binary = try GlueBinary.path()
+        let template = directory + "/template.yaml"
+        if !FileManager.default.fileExists(atPath: template) {
+            try """
+                spec:
+                  terminationGracePeriodSeconds: 2
+                  containers:
+                  - name: clearml-task
+                    env:
+                    - {name: CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL, value: "1"}
+
+                """.write(toFile: template, atomically: true, encoding: .utf8)
+        }
+        logPath = directory + "/\(name)-\(UUID().uuidString.prefix(6)).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["glue", "--queue", queues.joined(separator: ","), "--namespace", "clearml", "--kubeconfig", h.cluster.kubeconfigPath,
+                             "--template-yaml", template, "--credentials-secret", "clearml-credentials", "--agent-mode", "injected",
+                             "--agent-image", "clearml-glue:dev", "--agent-binary-path", binary, "--metrics-address", "127.0.0.1:0",
+                             "--reconcile-interval", "0.5", "--create-queue"] + extra
+        process.environment = [
+            "HOME": directory, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "CLEARML_API_HOST": h.server.baseURL, "CLEARML_API_ACCESS_KEY": h.server.accessKey, "CLEARML_API_SECRET_KEY": h.server.secretKey,
+            "CLEARML_WORKER_ID": "glue-e2e", "CLEARML_DOCKER_IMAGE": "python:3.11-slim", "CLEARML_AGENT_QUEUE_POLL_FREQ_SEC": "0.1",
+        ]
+        process.standardOutput = FileHandle(forWritingAtPath: logPath)
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func kill(_ signal: Int32 = SIGKILL) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to exit (polling: waitUntilExit spins on Linux when it races a deinit).
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return !process.isRunning
+    }
+
+    deinit { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+}
