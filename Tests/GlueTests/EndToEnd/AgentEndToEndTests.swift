@@ -81,3 +81,30 @@ actor PodCountObserver {
         run.cancel()
     }
 }
+
+@Suite(.serialized) struct AgentAbortEndToEndTests {
+    @Test func abortWhileRunningEndsStoppedAndNoCredentialIsLiteralInThePod() async throws {
+        try await GlueHarness.with { h in
+            _ = try await h.ensureQueue("cpu")
+            let configuration = try await h.agentConfiguration(queues: ["cpu"])
+            try await h.running(configuration) { _, _ in
+                let script = "import time\nprint('long task started', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
+                let task = try await h.enqueueScriptTask("long", queue: "cpu", script: script)
+                _ = try await h.eventually("the script runs", timeout: .seconds(60)) { () -> Bool? in
+                    let log = try await h.session.taskLog(task: task).events.compactMap { $0["msg"]?.stringValue }
+                    return log.contains { $0.contains("long task started") } ? true : nil
+                }
+                let pod = try #require(try await h.pod(for: task))
+                let text = pod.encodedString()
+                #expect(!text.contains(h.server.secretKey) && !text.contains(h.server.accessKey), "credentials literal in the pod spec")
+                #expect(text.contains("secretKeyRef"))
+
+                _ = try await h.session.stop(task: task)
+                _ = try await h.eventually("stopped", timeout: .seconds(30)) { () -> Bool? in
+                    try await h.task(task)["status"]?.stringValue == "stopped" ? true : nil
+                }
+                _ = try await h.eventually("the pod is gone", timeout: .seconds(30)) { try await h.pod(for: task) == nil ? true : nil }
+            }
+        }
+    }
+}

@@ -44,6 +44,10 @@ import Testing
             #expect(await glue.waitForExit())
             watch.cancel()
             #expect(kills >= 10)
+            let logs = (try FileManager.default.contentsOfDirectory(atPath: directory)).filter { $0.hasSuffix(".log") }
+                .map { (try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8)) ?? "" }.joined()
+            #expect(logs.contains("pod created"))
+            #expect(!logs.contains(h.server.secretKey), "the secret key appears in the glue's logs")
             let created = await observer.podsPerTask
             #expect(created.count == 100)
             #expect(created.values.allSatisfy { $0 == 1 }, "tasks with more than one pod: \(created.filter { $0.value > 1 })")
