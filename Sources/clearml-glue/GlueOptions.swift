@@ -72,6 +72,11 @@ struct GlueOptions: ParsableArguments {
     @Option(name: .customLong("limit-pod-label"), help: .hidden) var limitPodLabel: String?
     @Option(name: .customLong("pod-clearml-conf"), help: .hidden) var podClearMLConf: String?
     @Option(name: .customLong("ssh-server-port"), help: .hidden) var sshServerPort: Int?
+    @Option(name: .customLong("uptime"), help: .hidden) var uptime: [String] = []
+    @Option(name: .customLong("downtime"), help: .hidden) var downtime: [String] = []
+    @Option(name: .customLong("child-report-tags"), help: .hidden) var childReportTags: [String] = []
+    @Option(name: .customLong("gpus"), help: .hidden) var gpus: String?
+    @Flag(name: .customLong("cpu-only"), help: .hidden) var cpuOnly = false
 
     func refuseUnsupported() throws {
         if portsMode || numOfServices != nil || basePort != nil || basePodNum != nil || gatewayAddress != nil {
@@ -81,6 +86,13 @@ struct GlueOptions: ParsableArguments {
         if limitPodLabel != nil { throw ValidationError("--limit-pod-label is not supported: use --max-pods or per-queue maxPods in --queue-config") }
         if podClearMLConf != nil { throw ValidationError("--pod-clearml-conf is not supported: it would put credentials in the pod spec; pass --credentials-secret, and other settings as CLEARML_* env in the template") }
         if sshServerPort != nil { throw ValidationError("--ssh-server-port is not supported: use kubectl exec or port-forward to reach a task pod") }
+        if !uptime.isEmpty || !downtime.isEmpty {
+            throw ValidationError("--uptime/--downtime are not supported: scale the glue's Deployment on a schedule (e.g. a CronJob running kubectl scale) instead")
+        }
+        if !childReportTags.isEmpty { throw ValidationError("--child-report-tags is not supported: the glue reports one worker; tag it with CLEARML_WORKER_TAGS") }
+        if gpus != nil || cpuOnly {
+            throw ValidationError("--gpus/--cpu-only choose devices for a local agent; for task pods give queues a GPU count (--dynamic-gpus --queue name=N, or gpus in --queue-config)")
+        }
     }
 }
 
@@ -192,6 +204,7 @@ struct GlueConfigurationBuilder {
         var configuration = GlueConfiguration(workerID: workerID, queues: served, render: render, namespaces: namespaces)
         configuration.baseTemplate = baseTemplate
         configuration.createQueues = options.createQueue
+        configuration.workerTags = settings.agent.workerTags
         configuration.orderFairness = options.orderFairness
         configuration.pendingQueueName = options.pendingQueueName ?? glue.pendingQueueName
         configuration.pendingQueueTags = glue.schedulerQueueTags

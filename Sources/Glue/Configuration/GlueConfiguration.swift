@@ -55,6 +55,8 @@ public struct GlueConfiguration: Sendable {
     /// How often the monitor refreshes the ClearML status of the tasks its pods run (one batched call).
     public var taskStatusInterval: Duration = .seconds(1)
     public var workerReportInterval: Duration = .seconds(30)
+    /// Reported with the worker (`CLEARML_WORKER_TAGS`), after `k8s-glue`.
+    public var workerTags: [String] = []
     public var leaderElection: LeaderElectionSettings?
     /// `host:port` for `/metrics`, `/healthz`, `/readyz`; nil serves nothing.
     public var metricsAddress: (host: String, port: Int)?

@@ -104,10 +104,14 @@ struct PodMonitor: Sendable {
         }
         let finished = view.phase == "Succeeded" || view.phase == "Failed"
         let finishedFor = finished && change.pod != nil ? await context.cache.finishedDuration(task: change.taskID, now: now) : nil
-        let observation = ObservationBuilder.observe(
+        var observation = ObservationBuilder.observe(
             taskID: change.taskID, pod: change.pod, lastSeen: change.lastSeen, task: task, lastReported: state.reported[change.taskID],
             waitingFor: { waiting["\($0)/\($1)"] ?? .zero }, finishedFor: finishedFor,
             taskFinalFor: state.finalSince[change.taskID].map { now - $0 } ?? .zero)
+        if observation.phase == .pending, observation.waiting.isEmpty, observation.unschedulable == nil {
+            await refreshWarnings(change.taskID, pod: view, now: now, state: &state)
+            observation.recentWarnings = state.warnings[change.taskID] ?? []
+        }
         let actions = PodDecision.decide(observation, policy: context.configuration.policy)
         for action in actions where state.begin(change.taskID, action) {
             await perform(action, change: change, observation: observation, state: &state)
@@ -136,8 +140,14 @@ struct PodMonitor: Sendable {
             logger.info("deleting pod", metadata: ["reason": "\(reason)"])
             await context.recordEvent(on: pod, reason: "DeletingPod", message: reason)
             do {
-                _ = try await context.kube.delete(.pods, namespace: PodView(pod).namespace, name: observation.podName,
-                                                  options: DeleteOptions(propagationPolicy: .background))
+                // In Job mode the Job owns the pod: deleting the Job (named as the pod would be) takes both.
+                if context.configuration.render.kind == .job {
+                    let job = try KubernetesNames.podName(prefix: context.configuration.render.podNamePrefix, taskID: change.taskID)
+                    _ = try await context.kube.delete(.jobs, namespace: PodView(pod).namespace, name: job, options: DeleteOptions(propagationPolicy: .background))
+                } else {
+                    _ = try await context.kube.delete(.pods, namespace: PodView(pod).namespace, name: observation.podName,
+                                                      options: DeleteOptions(propagationPolicy: .background))
+                }
             } catch let error as KubeError where error.kind == .notFound {
             } catch {
                 if Task.isCancelled { return }
@@ -167,6 +177,22 @@ struct PodMonitor: Sendable {
         }
     }
 
+    /// Warning Events about a pod that is pending for no reason its status shows (FailedMount,
+    /// FailedCreatePodSandBox...), read at most every 5 s per pod; the glue's own events are skipped.
+    private func refreshWarnings(_ task: String, pod: PodView, now: ContinuousClock.Instant, state: inout MonitorState) async {
+        if let last = state.warningsReadAt[task], now - last < .seconds(5) { return }
+        state.warningsReadAt[task] = now
+        do {
+            let events = try await context.kube.list(.events, namespace: pod.namespace, options: ListOptions(
+                fieldSelector: "involvedObject.name=\(pod.name),type=Warning"))
+            state.warnings[task] = events.items
+                .filter { $0[path: "source", "component"]?.stringValue != "clearml-glue" && $0["reportingComponent"]?.stringValue != "clearml-glue" }
+                .suffix(3).map { PodDecision.describe($0["reason"]?.stringValue ?? "Warning", $0["message"]?.stringValue) }
+        } catch {
+            context.logger.debug("could not read the pod's events", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
+        }
+    }
+
     static func metricReason(_ observation: PodObservation) -> String {
         observation.waiting.first?.reason ?? observation.reason ?? (observation.phase == .gone ? "pod_deleted" : "pod_\(observation.phase.rawValue.lowercased())")
     }
@@ -180,6 +206,8 @@ struct MonitorState {
     var pending: [String: PodChange] = [:]
     /// Times each task was re-enqueued after losing its pod (kept across pods, unlike the rest).
     var requeues: [String: Int] = [:]
+    var warnings: [String: [String]] = [:]
+    var warningsReadAt: [String: ContinuousClock.Instant] = [:]
     private var done: [String: Set<String>] = [:]
 
     mutating func record(_ id: String, _ task: ObservationBuilder.TaskState) {
@@ -204,6 +232,8 @@ struct MonitorState {
 
     mutating func forget(_ task: String) {
         done[task] = nil
+        warnings[task] = nil
+        warningsReadAt[task] = nil
         reported[task] = nil
         finalSince[task] = nil
         tasks[task] = nil

@@ -12,8 +12,9 @@ struct WorkerReporter: Sendable {
     func run() async {
         let configuration = context.configuration
         let queues = context.queues.map(\.id)
+        let tags = ["k8s-glue"] + configuration.workerTags
         do {
-            try await context.session.registerWorker(configuration.workerID, queues: queues, timeout: 600, tags: ["k8s-glue"])
+            try await context.session.registerWorker(configuration.workerID, queues: queues, timeout: 600, tags: tags)
             await health.clearML(ok: true)
         } catch {
             context.logger.warning("could not register the worker", metadata: ["error": "\(error)"])
@@ -24,7 +25,7 @@ struct WorkerReporter: Sendable {
             do {
                 try await context.session.reportWorkerStatus(
                     configuration.workerID, task: running.first, queues: queues,
-                    machineStats: ["k8s_pods": .int(Int64(running.count))], tags: ["k8s-glue"])
+                    machineStats: ["k8s_pods": .int(Int64(running.count))], tags: tags)
                 await health.clearML(ok: true)
             } catch {
                 context.logger.warning("worker status report failed", metadata: ["error": "\(error)"])

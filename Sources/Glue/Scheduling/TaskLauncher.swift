@@ -73,7 +73,8 @@ struct TaskLauncher: Sendable {
             attempt += 1
             await createLimiter.acquire()
             do {
-                _ = try await context.kube.create(.pods, namespace: rendered.namespace, rendered.manifest)
+                let resource: ResourceType = configuration.render.kind == .job ? .jobs : .pods
+                _ = try await context.kube.create(resource, namespace: rendered.namespace, rendered.manifest)
                 context.metrics.podsCreated.increment()
             } catch let error as KubeError where error.kind == .alreadyExists {
                 logger.info("pod already exists (created before a restart); keeping it")
