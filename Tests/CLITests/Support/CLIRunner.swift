@@ -23,7 +23,7 @@ enum CLIRunner {
     }
 
     static func run(_ arguments: [String], environment: [String: String], stdin: String? = nil,
-                    timeout: TimeInterval = 30) throws -> Result {
+                    timeout: TimeInterval = 30, executable: String? = nil) throws -> Result {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clearml-glue-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -35,7 +35,7 @@ enum CLIRunner {
         try Data((stdin ?? "").utf8).write(to: inURL)
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try GlueBinary.path())
+        process.executableURL = URL(fileURLWithPath: try executable ?? GlueBinary.path())
         process.arguments = arguments
         process.environment = environment
         let output = try FileHandle(forWritingTo: outURL)
