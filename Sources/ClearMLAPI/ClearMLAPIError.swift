@@ -21,7 +21,10 @@ public enum ClearMLAPIError: Error, Sendable, CustomStringConvertible, Equatable
         case .transport(let endpoint, let error):
             return "\(endpoint) failed: \(error)"
         case .unavailable(let endpoint, let attempts, let lastError):
-            return "\(endpoint) failed after \(attempts) attempts; last error: \(lastError) — is the ClearML server up and reachable?"
+            // The transport error may carry a generic hint; the specific one replaces it.
+            let generic = " — is the server running and reachable?"
+            let detail = lastError.hasSuffix(generic) ? String(lastError.dropLast(generic.count)) : lastError
+            return "\(endpoint) failed after \(attempts) attempts; last error: \(detail) — is the ClearML server up and reachable?"
         case .invalidResponse(let endpoint, let status, let detail):
             return "\(endpoint): HTTP \(status) without a ClearML response envelope (\(detail)) — is api_server pointing at the ClearML API (port 8008), not the web UI?"
         case .authentication(let message), .configuration(let message):

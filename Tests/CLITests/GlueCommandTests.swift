@@ -49,3 +49,24 @@ struct GlueCommandTests {
         #expect(result.stdout.contains("from-upstream-style-flags"))
     }
 }
+
+extension GlueCommandTests {
+    @Test func clearMLServerDownStopsAtStartWithTheServerNamed() throws {
+        let home = try TemporaryHome()
+        let port = closedLoopbackPort()
+        try home.write("kubeconfig", """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:\(port)"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: x, context: {cluster: c, user: u}}]
+            current-context: x
+
+            """)
+        let environment = home.environment(["CLEARML_API_HOST": "http://127.0.0.1:\(port)", "CLEARML_API_ACCESS_KEY": "a", "CLEARML_API_SECRET_KEY": "b"])
+        let result = try CLIRunner.run(Self.base + ["--queue", "q", "--kubeconfig", home.file("kubeconfig")], environment: environment, timeout: 90)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("127.0.0.1:\(port)") && result.stderr.contains("is the ClearML server up"), "\(result)")
+        #expect(!result.stderr.contains("secret_key") && !result.stderr.contains("\"b\""))
+    }
+}
