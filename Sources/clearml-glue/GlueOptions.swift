@@ -51,7 +51,7 @@ struct GlueOptions: ParsableArguments {
     var agentMode: String?
     @Option(name: .customLong("agent-image"), help: "Image of the init container that injects the agent (default: $CLEARML_K8S_GLUE_AGENT_IMAGE).")
     var agentImage: String?
-    @Option(name: .customLong("agent-binary-path"), help: "Where the agent image keeps the clearml-glue binary the init container copies (default /usr/local/bin/clearml-glue).")
+    @Option(name: .customLong("agent-binary-path"), help: "Where the agent image keeps the clearml-glue binary the init container copies (default /opt/clearml-glue/bin/clearml-glue: the bundle in the glue image; a path ending in bin/clearml-glue copies its bundle folder).")
     var agentBinaryPath: String?
     @Option(name: .customLong("reconcile-interval"), help: "Seconds between reconcile passes (default 30).")
     var reconcileInterval: Double = 30

@@ -52,9 +52,10 @@ import Testing
         let encoded = try #require(bootstrap.split(separator: "'").dropFirst(3).first)
         let script = String(decoding: try #require(Data(base64Encoded: String(encoded))), as: UTF8.self)
         #expect(script.contains("apt-get install -y jq"))
-        #expect(script.hasSuffix("exec \"${CLEARML_GLUE_AGENT_DIR:-/clearml-agent}/clearml-glue\" execute --full-monitoring --require-queue --id \(Self.id)\n"))
+        #expect(script.hasSuffix("exec \"${CLEARML_GLUE_AGENT_DIR:-/clearml-agent}/bin/clearml-glue\" execute --full-monitoring --require-queue --id \(Self.id)\n"))
         let initContainer = try #require(pod.manifest.value(at: "spec.initContainers")?.arrayValue?.first)
         #expect(initContainer["image"] == "clearml-glue:1")
+        #expect(initContainer["command"] == ["sh", "-c", "cp -a /opt/clearml-glue/. /clearml-agent/"])
         #expect(pod.manifest.value(at: "spec.volumes")?.arrayValue?.contains { $0["name"] == "clearml-agent" } == true)
     }
 
@@ -112,5 +113,16 @@ import Testing
         var task = self.task
         task.dockerArguments = "-e 'unterminated"
         #expect(throws: RenderError.self) { try PodRenderer.render(task: task, queue: QueuePodSettings(), baseTemplate: nil, settings: settings) }
+    }
+}
+
+@Suite struct AgentInstallCommandTests {
+    @Test(arguments: [
+        ("/opt/clearml-glue/bin/clearml-glue", "cp -a /opt/clearml-glue/. /clearml-agent/"),
+        ("/work/.build/debug/clearml-glue", "mkdir -p /clearml-agent/bin && cp /work/.build/debug/clearml-glue /clearml-agent/bin/clearml-glue"),
+        ("/opt/my dir/bin/clearml-glue", "cp -a '/opt/my dir/.' /clearml-agent/"),
+    ])
+    func bundleIsCopiedWholeAndALoneBinaryIntoBin(source: String, expected: String) {
+        #expect(AgentMode.installCommand(from: source) == expected)
     }
 }

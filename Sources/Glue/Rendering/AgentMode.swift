@@ -13,3 +13,16 @@ public enum AgentMode: Sendable, Equatable {
     static let agentVolume = "clearml-agent"
     static let agentDirectoryVariable = "CLEARML_GLUE_AGENT_DIR"
 }
+
+extension AgentMode {
+    /// The init container's copy: a bundle (`<dir>/bin/clearml-glue` with its libraries in `<dir>/lib`, as
+    /// `scripts/bundle` and the image lay it out) is copied whole; a lone binary goes to `bin/`.
+    static func installCommand(from source: String) -> String {
+        let suffix = "/bin/clearml-glue"
+        let target = agentDirectory
+        if source.hasSuffix(suffix), source.count > suffix.count {
+            return "cp -a \(StartScript.shellQuoted(String(source.dropLast(suffix.count)) + "/.")) \(target)/"
+        }
+        return "mkdir -p \(target)/bin && cp \(StartScript.shellQuoted(source)) \(target)/bin/clearml-glue"
+    }
+}

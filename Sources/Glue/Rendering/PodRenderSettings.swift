@@ -30,9 +30,10 @@ public struct PodRenderSettings: Sendable {
     /// `CLEARML_AGENT_EXTRA_DOCKER_LABELS`, as pod labels.
     public var extraLabels: [String: String] = [:]
     public var extraEnvironment: [(name: String, value: String)] = []
-    /// Where the injecting init container finds the agent binary in the agent image (the glue's own image
-    /// keeps it at /usr/local/bin; the embedded cluster runs the glue binary from wherever it is).
-    public var injectedAgentPath = "/usr/local/bin/clearml-glue"
+    /// Where the injecting init container finds the agent in the agent image: the glue's image keeps the
+    /// relocatable bundle (binary + libraries) in /opt/clearml-glue; the embedded cluster copies the built
+    /// binary from wherever it is.
+    public var injectedAgentPath = "/opt/clearml-glue/bin/clearml-glue"
 
     public init(workerID: String, agentMode: AgentMode, defaultImage: String, apiServer: String, webServer: String, filesServer: String) {
         self.workerID = workerID

@@ -112,7 +112,7 @@ public enum PodRenderer {
             mounts = StrategicMerge.mergeList(mounts, [mount], on: "mountPath")
             let installer: JSONValue = [
                 "name": "clearml-agent-install", "image": .string(agentImage),
-                "command": ["cp", .string(settings.injectedAgentPath), .string(AgentMode.agentDirectory + "/clearml-glue")],
+                "command": ["sh", "-c", .string(AgentMode.installCommand(from: settings.injectedAgentPath))],
                 "volumeMounts": [mount],
             ]
             spec["initContainers"] = .array(StrategicMerge.mergeList(spec["initContainers"]?.arrayValue ?? [], [installer], on: "name"))

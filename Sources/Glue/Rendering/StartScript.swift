@@ -15,7 +15,7 @@ public enum StartScript {
         switch mode {
         case .injected:
             // Through the variable the pod sets, so a runtime that relocates volumes can point it elsewhere.
-            lines.append("exec \"${\(AgentMode.agentDirectoryVariable):-\(AgentMode.agentDirectory)}/clearml-glue\" \(arguments)")
+            lines.append("exec \"${\(AgentMode.agentDirectoryVariable):-\(AgentMode.agentDirectory)}/bin/clearml-glue\" \(arguments)")
         case .python(let installArguments):
             lines.append(#"PYTHON="$(command -v python3 || command -v python)""#)
             lines.append(#"if [ -z "$CLEARML_AGENT_NO_UPDATE" ]; then "$PYTHON" -m pip install --quiet --disable-pip-version-check "clearml-agent\#(installArguments)" || exit 1; fi"#)
