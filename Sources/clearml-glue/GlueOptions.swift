@@ -72,9 +72,12 @@ struct GlueOptions: ParsableArguments {
     @Option(name: .customLong("limit-pod-label"), help: .hidden) var limitPodLabel: String?
     @Option(name: .customLong("pod-clearml-conf"), help: .hidden) var podClearMLConf: String?
     @Option(name: .customLong("ssh-server-port"), help: .hidden) var sshServerPort: Int?
-    @Option(name: .customLong("uptime"), help: .hidden) var uptime: [String] = []
-    @Option(name: .customLong("downtime"), help: .hidden) var downtime: [String] = []
-    @Option(name: .customLong("child-report-tags"), help: .hidden) var childReportTags: [String] = []
+    @Option(name: .customLong("uptime"), parsing: .upToNextOption, help: "When to take tasks, as '<hours> [<days>]' entries, e.g. '17-20 TUE' '9-17 MON-FRI' (local time).")
+    var uptime: [String] = []
+    @Option(name: .customLong("downtime"), parsing: .upToNextOption, help: "When not to take tasks (same format as --uptime; give one of the two).")
+    var downtime: [String] = []
+    @Option(name: .customLong("child-report-tags"), parsing: .upToNextOption, help: "Tags the in-pod agents report with their worker status.")
+    var childReportTags: [String] = []
     @Option(name: .customLong("gpus"), help: .hidden) var gpus: String?
     @Flag(name: .customLong("cpu-only"), help: .hidden) var cpuOnly = false
 
@@ -86,10 +89,7 @@ struct GlueOptions: ParsableArguments {
         if limitPodLabel != nil { throw ValidationError("--limit-pod-label is not supported: use --max-pods or per-queue maxPods in --queue-config") }
         if podClearMLConf != nil { throw ValidationError("--pod-clearml-conf is not supported: it would put credentials in the pod spec; pass --credentials-secret, and other settings as CLEARML_* env in the template") }
         if sshServerPort != nil { throw ValidationError("--ssh-server-port is not supported: use kubectl exec or port-forward to reach a task pod") }
-        if !uptime.isEmpty || !downtime.isEmpty {
-            throw ValidationError("--uptime/--downtime are not supported: scale the glue's Deployment on a schedule (e.g. a CronJob running kubectl scale) instead")
-        }
-        if !childReportTags.isEmpty { throw ValidationError("--child-report-tags is not supported: the glue reports one worker; tag it with CLEARML_WORKER_TAGS") }
+        if !uptime.isEmpty && !downtime.isEmpty { throw ValidationError("give --uptime or --downtime, not both") }
         if gpus != nil || cpuOnly {
             throw ValidationError("--gpus/--cpu-only choose devices for a local agent; for task pods give queues a GPU count (--dynamic-gpus --queue name=N, or gpus in --queue-config)")
         }
@@ -189,6 +189,9 @@ struct GlueConfigurationBuilder {
             }
             render.extraInit = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
+        if !options.childReportTags.isEmpty {
+            render.extraEnvironment.append((name: "CLEARML_WORKER_TAGS", value: options.childReportTags.joined(separator: " ")))
+        }
         if options.noSystemPackages { render.extraEnvironment.append((name: "CLEARML_AGENT_FORCE_SYSTEM_SITE_PACKAGES", value: "0")) }
         if case .verify = Self.verification(settings) {} else {
             render.extraEnvironment.append((name: "CLEARML_API_HOST_VERIFY_CERT", value: "false"))
@@ -205,6 +208,10 @@ struct GlueConfigurationBuilder {
         configuration.baseTemplate = baseTemplate
         configuration.createQueues = options.createQueue
         configuration.workerTags = settings.agent.workerTags
+        do {
+            if !options.uptime.isEmpty { configuration.schedule = try WorkSchedule(mode: .uptime, entries: options.uptime) }
+            if !options.downtime.isEmpty { configuration.schedule = try WorkSchedule(mode: .downtime, entries: options.downtime) }
+        } catch { throw ValidationError(error.description) }
         configuration.orderFairness = options.orderFairness
         configuration.pendingQueueName = options.pendingQueueName ?? glue.pendingQueueName
         configuration.pendingQueueTags = glue.schedulerQueueTags

@@ -10,7 +10,8 @@ struct GlueCommandTests {
     @Test(arguments: [
         ([] as [String], "no queue to serve"),
         (["--queue", "q", "--ports-mode"], "--ports-mode"),
-        (["--queue", "q", "--uptime", "17-20"], "--uptime/--downtime are not supported"),
+        (["--queue", "q", "--uptime", "17-20", "--downtime", "9-10"], "not both"),
+        (["--queue", "q", "--uptime", "25-26 TUE"], "--uptime '25-26 TUE'"),
         (["--queue", "q", "--template-yaml", "/nonexistent/pod.yaml"], "--template-yaml /nonexistent/pod.yaml: cannot read the file"),
         (["--queue", "q", "--agent-mode", "docker"], "--agent-mode 'docker'"),
         (["--queue", "q", "--metrics-address", "nowhere"], "--metrics-address 'nowhere'"),

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Glue
 
@@ -54,5 +55,40 @@ import Testing
         #expect(!capacity.allows(queue: "cpu", livePods: ["cpu": 3, "gpu": 1]))
         #expect(capacity.full(livePods: ["cpu": 4]))
         #expect(Capacity().allows(queue: "x", livePods: ["x": 10_000]))
+    }
+}
+
+@Suite struct WorkScheduleTests {
+    var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }
+
+    /// 2026-11-24 is a Tuesday.
+    func date(day: Int, hour: Int) -> Date {
+        calendar.date(from: DateComponents(year: 2026, month: 11, day: day, hour: hour, minute: 30))!
+    }
+
+    @Test func uptimeWorksOnlyInsideItsWindows() throws {
+        let schedule = try WorkSchedule(mode: .uptime, entries: ["17-20 TUE", "9 SAT,SUN"])
+        #expect(schedule.allowsWork(at: date(day: 24, hour: 17), calendar: calendar))
+        #expect(schedule.allowsWork(at: date(day: 24, hour: 19), calendar: calendar))
+        #expect(!schedule.allowsWork(at: date(day: 24, hour: 20), calendar: calendar))
+        #expect(!schedule.allowsWork(at: date(day: 25, hour: 18), calendar: calendar))
+        #expect(schedule.allowsWork(at: date(day: 29, hour: 9), calendar: calendar))  // Sunday
+    }
+
+    @Test func downtimeWorksEverywhereElseAndDayRangesWrap() throws {
+        let schedule = try WorkSchedule(mode: .downtime, entries: ["0-6 FRI-MON"])
+        #expect(!schedule.allowsWork(at: date(day: 23, hour: 3), calendar: calendar))  // Monday
+        #expect(!schedule.allowsWork(at: date(day: 29, hour: 5), calendar: calendar))  // Sunday
+        #expect(schedule.allowsWork(at: date(day: 24, hour: 3), calendar: calendar))  // Tuesday
+        #expect(schedule.allowsWork(at: date(day: 23, hour: 7), calendar: calendar))
+    }
+
+    @Test(arguments: ["25-26 TUE", "17-20 TUES", "20-17", "", "1 2 3"])
+    func malformedEntriesSayTheFormat(entry: String) {
+        #expect(throws: WorkSchedule.ParseError.self) { try WorkSchedule(mode: .uptime, entries: [entry]) }
     }
 }

@@ -58,6 +58,8 @@ public struct GlueConfiguration: Sendable {
     /// Reported with the worker (`CLEARML_WORKER_TAGS`), after `k8s-glue`.
     public var workerTags: [String] = []
     public var leaderElection: LeaderElectionSettings?
+    /// `--uptime` / `--downtime`: when new tasks are taken.
+    public var schedule: WorkSchedule?
     /// `host:port` for `/metrics`, `/healthz`, `/readyz`; nil serves nothing.
     public var metricsAddress: (host: String, port: Int)?
 

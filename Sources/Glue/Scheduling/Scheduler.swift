@@ -21,12 +21,24 @@ struct Scheduler: Sendable {
         })
         let slots = Slots(limit: configuration.dispatchConcurrency)
         var resting: [String: ContinuousClock.Instant] = [:]
+        var offDuty = false
 
         await withTaskGroup(of: Void.self) { group in
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 guard await gate.mayLaunch(), await context.cache.isSynced else {
                     try? await Task.sleep(for: .milliseconds(200))
                     continue
+                }
+                if let schedule = configuration.schedule {
+                    let allowed = schedule.allowsWork(at: Date())
+                    if allowed == offDuty {
+                        offDuty = !allowed
+                        context.logger.notice(offDuty ? "outside the work schedule: taking no new tasks" : "inside the work schedule: taking tasks")
+                    }
+                    if offDuty {
+                        try? await Task.sleep(for: .seconds(1))
+                        continue
+                    }
                 }
                 var live = await context.cache.livePodsByQueue()
                 for (queue, count) in await slots.inFlightByQueue() { live[queue, default: 0] += count }
