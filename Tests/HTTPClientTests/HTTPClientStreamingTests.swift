@@ -121,10 +121,12 @@ import GlueTestSupport
     @Test func idleTimeoutEndsAStalledStream() async throws {
         let server = try await TestHTTPServer.start()
         let client = self.client
-        let response = try await client.stream(HTTPRequest(url: server.url("/stall"), timeouts: HTTPTimeouts(idle: .milliseconds(300))))
+        // Long enough that a loaded machine still delivers the first line before it; the stall is endless.
+        let idle = Duration.milliseconds(1500)
+        let response = try await client.stream(HTTPRequest(url: server.url("/stall"), timeouts: HTTPTimeouts(idle: idle)))
         var iterator = response.body.lines.makeAsyncIterator()
         #expect(try await iterator.next() == "x")
-        await #expect(throws: HTTPClientError.timeout(.idle, host: "127.0.0.1:\(server.port)", after: .milliseconds(300))) {
+        await #expect(throws: HTTPClientError.timeout(.idle, host: "127.0.0.1:\(server.port)", after: idle)) {
             _ = try await withDeadline(5) { [iterator] in
                 var it = iterator
                 return try await it.next()

@@ -9,6 +9,8 @@ public struct TaskClaim: Sendable {
     public let worker: String
     public let hostname: String
     public let pod: String?
+    /// `CLEARML_WORKER_TAGS` (the glue's `--child-report-tags`), reported with the worker.
+    public var tags: [String] = []
 
     public init(session: ClearMLSession, worker: String, hostname: String, pod: String?) {
         self.session = session
@@ -62,7 +64,7 @@ public struct TaskClaim: Sendable {
         } catch {
             throw .from(error, doing: "marking task \(taskID) started")
         }
-        try? await session.registerWorker(worker, queues: [])
-        try? await session.reportWorkerStatus(worker, task: taskID)
+        try? await session.registerWorker(worker, queues: [], tags: tags)
+        try? await session.reportWorkerStatus(worker, task: taskID, tags: tags)
     }
 }

@@ -28,7 +28,8 @@ public struct AgentRunner: Sendable {
             if request.buildOnly {
                 do { task = try await session.task(id: taskID) } catch { throw AgentError.from(error, doing: "reading task \(taskID)") }
             } else {
-                let claim = TaskClaim(session: session, worker: context.worker, hostname: context.hostname, pod: context.podName)
+                var claim = TaskClaim(session: session, worker: context.worker, hostname: context.hostname, pod: context.podName)
+                claim.tags = context.settings.agent.workerTags
                 task = try await claim.claim(taskID: taskID, requireQueue: request.requireQueue && !request.clone)
                 try await claim.markStarted(taskID: taskID)
             }
@@ -74,6 +75,7 @@ public struct AgentRunner: Sendable {
                 var monitor = TaskMonitor(session: session, taskID: taskID, worker: context.worker,
                                           full: !request.disableMonitoring, includeGPU: !(request.cpuOnly || agent.cpuOnly), logger: logger)
                 monitor.abortInterval = request.abortPollInterval
+                monitor.tags = context.settings.agent.workerTags
                 group.addTask {
                     await monitor.run(runner: runner) { reason in await stopper.stop(reason) }
                     return nil

@@ -16,6 +16,8 @@ public struct TaskMonitor: Sendable {
     /// `--full-monitoring`: ping and report; otherwise only the abort poll runs.
     public var full: Bool
     public var includeGPU: Bool
+    /// Reported with every status report (`CLEARML_WORKER_TAGS`).
+    public var tags: [String] = []
     public var logger: Logger
 
     public init(session: ClearMLSession, taskID: String, worker: String, full: Bool, includeGPU: Bool, logger: Logger) {
@@ -65,7 +67,7 @@ public struct TaskMonitor: Sendable {
                 sample = sample.mergePatched(with: gpu)
             }
             do {
-                try await session.reportWorkerStatus(worker, task: taskID, machineStats: sample)
+                try await session.reportWorkerStatus(worker, task: taskID, machineStats: sample, tags: tags)
             } catch {
                 logger.warning("worker status report failed", metadata: ["error": "\(error)"])
             }
