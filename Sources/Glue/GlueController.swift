@@ -65,6 +65,7 @@ public struct GlueController: Sendable {
             services.append(CancellingService("leader-election") { await elector.run() })
         }
         services.append(CancellingService("pod-cache") { await runCache() })
+        services.append(CancellingService("console-outbox") { await context.outbox.run() })
         let monitor = PodMonitor(context: context, launcher: launcher, gate: gate)
         services.append(CancellingService("pod-monitor") { await monitor.run() })
         let reconciler = Reconciler(context: context, launcher: launcher, gate: gate)

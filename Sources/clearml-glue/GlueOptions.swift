@@ -55,6 +55,10 @@ struct GlueOptions: ParsableArguments {
     var agentBinaryPath: String?
     @Option(name: .customLong("reconcile-interval"), help: "Seconds between reconcile passes (default 30).")
     var reconcileInterval: Double = 30
+    @Option(name: .customLong("create-rate"), help: "Most pods created per second (burst: twice as many after a quiet spell).")
+    var createRate: Double = 250
+    @Option(name: .customLong("kube-qps"), help: "Client-side limit on Kubernetes API requests per second (burst: twice as many).")
+    var kubeQPS: Double = 300
     @Flag(name: .customLong("leader-elect"), help: "Run only while holding a coordination.k8s.io Lease, so replicas never both launch.")
     var leaderElect = false
     @Option(name: .customLong("lease-name"), help: "Lease name for --leader-elect (default 'clearml-glue').")
@@ -227,6 +231,9 @@ struct GlueConfigurationBuilder {
         if let seconds = environment["CLEARML_AGENT_QUEUE_POLL_FREQ_SEC"].flatMap(Double.init), seconds >= 0 {
             configuration.idlePollInterval = .milliseconds(Int64(seconds * 1000))
         }
+        guard options.createRate > 0, options.kubeQPS > 0 else { throw ValidationError("--create-rate and --kube-qps must be positive") }
+        configuration.createRate = options.createRate
+        configuration.createBurst = max(1, Int(options.createRate * 2))
         guard options.reconcileInterval > 0 else { throw ValidationError("--reconcile-interval must be a positive number of seconds") }
         configuration.reconcileInterval = .milliseconds(Int64(options.reconcileInterval * 1000))
         if options.leaderElect {

@@ -47,8 +47,8 @@ public struct GlueConfiguration: Sendable {
     public var namespaces: [String]
     public var idlePollInterval: Duration = .milliseconds(250)
     /// Pod creates per second, and the burst allowed after a quiet spell.
-    public var createRate: Double = 50
-    public var createBurst = 100
+    public var createRate: Double = 250
+    public var createBurst = 500
     /// Tasks dispatched at the same time (each is a few ClearML calls and one create).
     public var dispatchConcurrency = 16
     public var reconcileInterval: Duration = .seconds(30)

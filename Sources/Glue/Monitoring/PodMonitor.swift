@@ -13,6 +13,8 @@ struct PodMonitor: Sendable {
     let launcher: TaskLauncher
     let gate: LeadershipGate
 
+    static let runningSweepEvery = 10
+
     enum Signal: Sendable {
         case change(PodChange)
         case tick
@@ -51,12 +53,20 @@ struct PodMonitor: Sendable {
         case .tick:
             context.metrics.podsByPhase(await context.cache.podsByPhase())
             guard await gate.mayLaunch() else { return }
+            // Changed pods, and pods whose task decides what happens next (pending: abort, grace timers;
+            // finished: cleanup), every tick; running pods, whose agent handles aborts itself, only every
+            // `runningSweepEvery` ticks (a task finished while its pod still runs is caught then).
+            state.ticks += 1
+            let sweepRunning = state.ticks % Self.runningSweepEvery == 0
             let pods = await context.cache.all()
-            await refreshTasks(Array(pods.keys) + Array(state.pending.keys), state: &state)
-            var changes = state.pending
+            var due = state.pending
             state.pending = [:]
-            for (task, pod) in pods where changes[task] == nil { changes[task] = PodChange(taskID: task, pod: pod, lastSeen: pod) }
-            for change in changes.values { await evaluate(change, state: &state) }
+            for (task, pod) in pods where due[task] == nil && (sweepRunning || PodView(pod).phase != "Running") {
+                due[task] = PodChange(taskID: task, pod: pod, lastSeen: pod)
+            }
+            guard !due.isEmpty else { return }
+            await refreshTasks(Array(due.keys), state: &state)
+            for change in due.values { await evaluate(change, state: &state) }
         }
     }
 
@@ -206,6 +216,7 @@ struct MonitorState {
     var pending: [String: PodChange] = [:]
     /// Times each task was re-enqueued after losing its pod (kept across pods, unlike the rest).
     var requeues: [String: Int] = [:]
+    var ticks = 0
     var warnings: [String: [String]] = [:]
     var warningsReadAt: [String: ContinuousClock.Instant] = [:]
     private var done: [String: Set<String>] = [:]

@@ -25,6 +25,7 @@ public struct GlueContext: Sendable {
     public let pendingQueueID: String
     public let logger: Logger
     let inFlight = InFlightTasks()
+    let outbox: ConsoleOutbox
 
     public init(configuration: GlueConfiguration, session: ClearMLSession, kube: KubeClient, cache: PodCache, metrics: GlueMetrics,
                 queues: [QueueRef], pendingQueueID: String, logger: Logger) {
@@ -36,17 +37,15 @@ public struct GlueContext: Sendable {
         self.queues = queues
         self.pendingQueueID = pendingQueueID
         self.logger = logger
+        outbox = ConsoleOutbox(session: session, logger: logger)
     }
 
     func queue(id: String) -> QueueRef? { queues.first { $0.id == id } }
     func queue(name: String) -> QueueRef? { queues.first { $0.name == name } }
 
-    /// Writes lines to the task's console in ClearML, best effort (the glue's own log has them too).
+    /// Queues lines for the task's console in ClearML (sent in batches; the glue's own log has them too).
     func console(_ task: String, _ lines: String..., level: String = "info") async {
-        let events = lines.map { LogEvent(task: task, message: $0, level: level, worker: configuration.workerID) }
-        do { _ = try await session.addLogEvents(events) } catch {
-            logger.debug("could not write to the task console", metadata: ["task_id": "\(task)", "error": "\(error)"])
-        }
+        await outbox.add(lines.map { LogEvent(task: task, message: $0, level: level, worker: configuration.workerID) })
     }
 
     /// Records a Kubernetes Event on a pod, so `kubectl describe pod` tells what the glue decided.

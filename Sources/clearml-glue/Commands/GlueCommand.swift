@@ -37,7 +37,9 @@ struct GlueRunner {
         var sessionConfiguration = try ClearMLSessionConfiguration(settings: settings, worker: configuration.workerID)
         sessionConfiguration.callObserver = metrics.clearMLObserver
         let session = try ClearMLSession(configuration: sessionConfiguration, logger: Logger(label: "clearml.api"))
-        let kubeConfiguration = try KubeConfiguration.load(kubeconfig: options.kubeconfig, context: options.context, environment: environment)
+        var kubeConfiguration = try KubeConfiguration.load(kubeconfig: options.kubeconfig, context: options.context, environment: environment)
+        kubeConfiguration.qps = options.kubeQPS
+        kubeConfiguration.burst = max(1, Int(options.kubeQPS * 2))
         let kube = try KubeClient(configuration: kubeConfiguration, logger: Logger(label: "kube"))
         let controller = try await GlueController.prepare(configuration: configuration, session: session, kube: kube, metrics: metrics, logger: logger)
         try await controller.run { port in
