@@ -60,13 +60,22 @@ struct PodMonitor: Sendable {
             let sweepRunning = state.ticks % Self.runningSweepEvery == 0
             let pods = await context.cache.all()
             var due = state.pending
+            let changed = Set(state.pending.keys)
             state.pending = [:]
-            for (task, pod) in pods where due[task] == nil && (sweepRunning || PodView(pod).phase != "Running") {
+            for (task, pod) in pods where due[task] == nil && (sweepRunning || pod[path: "status", "phase"]?.stringValue != "Running") {
                 due[task] = PodChange(taskID: task, pod: pod, lastSeen: pod)
             }
             guard !due.isEmpty else { return }
             await refreshTasks(Array(due.keys), state: &state)
-            for change in due.values { await evaluate(change, state: &state) }
+            for change in due.values {
+                // A running pod whose task is not finished needs nothing (its agent handles aborts): skip
+                // the evaluation, which is most of a sweep's cost with thousands of pods.
+                if !changed.contains(change.taskID), change.pod?[path: "status", "phase"]?.stringValue == "Running",
+                   let task = state.tasks[change.taskID], !PodDecision.finalStatuses.contains(task.status) {
+                    continue
+                }
+                await evaluate(change, state: &state)
+            }
         }
     }
 

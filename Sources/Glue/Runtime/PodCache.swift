@@ -54,13 +54,15 @@ public actor PodCache {
 
     public func podsByPhase() -> [String: Int] {
         var counts: [String: Int] = [:]
-        for pod in pods.values { counts[PodView(pod).phase, default: 0] += 1 }
+        for pod in pods.values { counts[pod[path: "status", "phase"]?.stringValue ?? "Pending", default: 0] += 1 }
         return counts
     }
 
+    /// Read on every scheduling round for every pod: plain field lookups, no timestamp parsing.
     static func isLive(_ pod: JSONValue) -> Bool {
-        let view = PodView(pod)
-        return (view.phase == "Pending" || view.phase == "Running") && view.deletionTimestamp == nil
+        guard pod[path: "metadata", "deletionTimestamp"] == nil else { return false }
+        let phase = pod[path: "status", "phase"]?.stringValue ?? "Pending"
+        return phase == "Pending" || phase == "Running"
     }
 
     /// Suspends until a pod finishes or disappears (a slot may have freed), or `timeout` passes.
