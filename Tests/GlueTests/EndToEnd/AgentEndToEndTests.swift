@@ -108,3 +108,33 @@ actor PodCountObserver {
         }
     }
 }
+
+@Suite(.serialized) struct GPUCapacityEndToEndTests {
+    @Test func secondGPUTaskWaitsUnschedulableThenRunsWhenTheGPUFrees() async throws {
+        try await GlueHarness.with(cluster: { $0.gpus = 1 }) { h in
+            _ = try await h.ensureQueue("gpu")
+            var configuration = try await h.agentConfiguration(queues: ["gpu"])
+            configuration.queues[0].pod.gpus = 1
+            try await h.running(configuration) { _, _ in
+                let first = try await h.enqueueScriptTask("first", queue: "gpu", script: "import time\nprint('first has the gpu', flush=True)\ntime.sleep(3)\n")
+                _ = try await h.eventually("the first task runs", timeout: .seconds(60)) { () -> Bool? in
+                    try await h.task(first)["status"]?.stringValue == "in_progress" ? true : nil
+                }
+                let second = try await h.enqueueScriptTask("second", queue: "gpu", script: "print('second got the gpu')\n")
+                let waiting = try await h.eventually("the second task's pending reason", timeout: .seconds(30)) { () -> String? in
+                    let message = try await h.task(second)["status_message"]?.stringValue ?? ""
+                    return message.contains("Unschedulable") ? message : nil
+                }
+                #expect(waiting.contains("nvidia.com/gpu"))
+                for task in [first, second] {
+                    _ = try await h.eventually("completed", timeout: .seconds(90)) { () -> Bool? in
+                        try await h.task(task)["status"]?.stringValue == "completed" ? true : nil
+                    }
+                }
+                let log = try await h.session.taskLog(task: second).events.compactMap { $0["msg"]?.stringValue }.joined(separator: "\n")
+                #expect(log.contains("Kubernetes Pod status: Unschedulable"))
+                #expect(log.contains("second got the gpu"))
+            }
+        }
+    }
+}
