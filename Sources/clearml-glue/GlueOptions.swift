@@ -197,7 +197,7 @@ struct GlueConfigurationBuilder {
             render.extraEnvironment.append((name: "CLEARML_WORKER_TAGS", value: options.childReportTags.joined(separator: " ")))
         }
         if options.noSystemPackages { render.extraEnvironment.append((name: "CLEARML_AGENT_FORCE_SYSTEM_SITE_PACKAGES", value: "0")) }
-        if case .verify = Self.verification(settings) {} else {
+        if case .disabled = settings.api.verifyCertificate {
             render.extraEnvironment.append((name: "CLEARML_API_HOST_VERIFY_CERT", value: "false"))
         }
         if render.credentialsSecret == nil, mode != .imageEntrypoint {
@@ -250,12 +250,6 @@ struct GlueConfigurationBuilder {
             configuration.metricsAddress = (String(options.metricsAddress[..<colon]), port)
         }
         return configuration
-    }
-
-    enum Verification { case verify, skip }
-    static func verification(_ settings: ClearMLSettings) -> Verification {
-        if case .disabled = settings.api.verifyCertificate { return .skip }
-        return .verify
     }
 
     /// `CLEARML_AGENT_K8S_HOST_MOUNT=/host/path:/container/path`: a hostPath volume in every task pod.

@@ -70,12 +70,6 @@ public struct GlueConfiguration: Sendable {
         self.namespaces = namespaces
     }
 
-    public var capacity: Capacity {
-        var perQueue: [String: Int] = [:]
-        for queue in queues { if let limit = queue.maxPods { perQueue[queue.name] = limit } }
-        return Capacity(maxPods: maxPods, maxPodsPerQueue: perQueue)
-    }
-
     public func queue(named name: String) -> ServedQueue? { queues.first { $0.name == name } }
 
     /// The selector of this glue's pods (`CLEARML=agent-<hash of worker id>`).

@@ -34,9 +34,6 @@ enum ObservationBuilder {
             observation.terminated = (code, reason)
         }
         if phase == .succeeded || phase == .failed { observation.finishedAgo = finishedFor ?? .zero }
-        if pod == nil, view.deletionTimestamp == nil, phase == .gone {
-            observation.reason = view.reason
-        }
         return observation
     }
 }

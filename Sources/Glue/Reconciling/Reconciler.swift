@@ -108,11 +108,3 @@ struct ReconcileMemory {
         return now.intersection(orphaned)
     }
 }
-
-extension Logger {
-    func with(_ metadata: Logger.Metadata) -> Logger {
-        var copy = self
-        for (key, value) in metadata { copy[metadataKey: key] = value }
-        return copy
-    }
-}

@@ -1,3 +1,5 @@
+import ClearMLConfig
+
 /// How the task container gets an agent to run the task.
 public enum AgentMode: Sendable, Equatable {
     /// An init container from our image copies `clearml-glue` into a shared emptyDir; the task image
@@ -21,8 +23,8 @@ extension AgentMode {
         let suffix = "/bin/clearml-glue"
         let target = agentDirectory
         if source.hasSuffix(suffix), source.count > suffix.count {
-            return "cp -a \(StartScript.shellQuoted(String(source.dropLast(suffix.count)) + "/.")) \(target)/"
+            return "cp -a \(ShellWords.join([String(source.dropLast(suffix.count)) + "/."])) \(target)/"
         }
-        return "mkdir -p \(target)/bin && cp \(StartScript.shellQuoted(source)) \(target)/bin/clearml-glue"
+        return "mkdir -p \(target)/bin && cp \(ShellWords.join([source])) \(target)/bin/clearml-glue"
     }
 }

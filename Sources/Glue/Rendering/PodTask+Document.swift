@@ -18,7 +18,7 @@ extension PodTask {
             setupShellScript = try Self.text(container["setup_shell_script"], field: "container.setup_shell_script", task: id)
             switch container["arguments"] {
             case .array(let words)?:
-                dockerArguments = words.compactMap(\.stringValue).map(Self.quoted).joined(separator: " ")
+                dockerArguments = ShellWords.join(words.compactMap(\.stringValue))
             case let other?:
                 dockerArguments = try Self.text(other, field: "container.arguments", task: id)
             case nil:
@@ -30,7 +30,7 @@ extension PodTask {
                 throw RenderError("task \(id): execution.docker_cmd cannot be parsed (\(error)); fix the quoting")
             }
             image = words.first
-            if words.count > 1 { dockerArguments = words.dropFirst().map(Self.quoted).joined(separator: " ") }
+            if words.count > 1 { dockerArguments = ShellWords.join(Array(words.dropFirst())) }
         }
         if let image, image.contains(where: { $0.isWhitespace }) {
             throw RenderError("task \(id): container image '\(image)' contains whitespace; put docker arguments in container.arguments")
@@ -43,10 +43,5 @@ extension PodTask {
         case .string(let text)?: return text.isEmpty ? nil : text
         default: throw RenderError("task \(task): \(field) must be text")
         }
-    }
-
-    static func quoted(_ word: String) -> String {
-        if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,@+".contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 }

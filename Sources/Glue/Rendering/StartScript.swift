@@ -1,3 +1,4 @@
+import ClearMLConfig
 import Foundation
 
 /// The script the task container runs (written to `CLEARML_K8S_GLUE_START_AGENT_SCRIPT_PATH`), and the
@@ -11,7 +12,7 @@ public enum StartScript {
             lines.append("# The task's container setup script:")
             lines.append(setup)
         }
-        let arguments = (["execute"] + executeArguments + ["--id", taskID]).map(shellQuoted).joined(separator: " ")
+        let arguments = ShellWords.join(["execute"] + executeArguments + ["--id", taskID])
         switch mode {
         case .injected:
             // Through the variable the pod sets, so a runtime that relocates volumes can point it elsewhere.
@@ -32,11 +33,6 @@ public enum StartScript {
         let target = path.hasPrefix("~/") ? "$HOME/" + shellDoubleQuotedBody(String(path.dropFirst(2))) : shellDoubleQuotedBody(path)
         let encoded = Data(script.utf8).base64EncodedString()
         return "mkdir -p \"$(dirname \"\(target)\")\" && printf '%s' '\(encoded)' | base64 -d > \"\(target)\" && exec /bin/bash \"\(target)\""
-    }
-
-    static func shellQuoted(_ word: String) -> String {
-        if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,".contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     private static func shellDoubleQuotedBody(_ text: String) -> String {

@@ -1,6 +1,5 @@
 import ClearMLAPI
 import Foundation
-import JSONValue
 import Logging
 
 /// Makes the glue a worker in the ClearML UI: registered with its queues, a status report every
@@ -21,7 +20,7 @@ struct WorkerReporter: Sendable {
             await health.clearML(ok: false)
         }
         while !Task.isCancelled {
-            let running = await context.cache.all().filter { CachedPod.isLive($0.value) }.map(\.key).sorted()
+            let running = await context.cache.all().filter { PodCache.isLive($0.value) }.map(\.key).sorted()
             do {
                 try await context.session.reportWorkerStatus(
                     configuration.workerID, task: running.first, queues: queues,
@@ -38,8 +37,4 @@ struct WorkerReporter: Sendable {
         let worker = configuration.workerID
         await Task { _ = try? await session.unregisterWorker(worker) }.value
     }
-}
-
-enum CachedPod {
-    static func isLive(_ pod: JSONValue) -> Bool { PodCache.isLive(pod) }
 }

@@ -15,10 +15,10 @@ struct Scheduler: Sendable {
         let configuration = context.configuration
         var poll = PollInterval(idle: configuration.idlePollInterval)
         var rotation = QueueRotation(queues: context.queues.map(\.id), fair: configuration.orderFairness)
-        var capacity = configuration.capacity
-        capacity.maxPodsPerQueue = Dictionary(uniqueKeysWithValues: context.queues.compactMap { queue in
+        // Pods carry the queue id, so per-queue limits are keyed by id.
+        let capacity = Capacity(maxPods: configuration.maxPods, maxPodsPerQueue: Dictionary(uniqueKeysWithValues: context.queues.compactMap { queue in
             configuration.queue(named: queue.name)?.maxPods.map { (queue.id, $0) }
-        })
+        }))
         let slots = Slots(limit: configuration.dispatchConcurrency)
         var resting: [String: ContinuousClock.Instant] = [:]
         var offDuty = false

@@ -21,7 +21,7 @@ final class GlueProcess: @unchecked Sendable {
                 """.write(toFile: template, atomically: true, encoding: .utf8)
         }
         logPath = directory + "/\(name)-\(UUID().uuidString.prefix(6)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["glue", "--queue", queues.joined(separator: ","), "--namespace", "clearml", "--kubeconfig", h.cluster.kubeconfigPath,
                              "--template-yaml", template, "--credentials-secret", "clearml-credentials", "--agent-mode", "injected",
