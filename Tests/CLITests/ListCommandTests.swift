@@ -4,8 +4,7 @@ import Testing
 
 @Suite("clearml-glue list (built binary)")
 struct ListCommandTests {
-    static let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/spec/traces/02-agent-list.jsonl").path
+    static let trace = FixtureServer.fixtures.appendingPathComponent("traces/02-agent-list.jsonl").path
 
     @Test func printsTheServersWorkerListAsYAMLAndJSON() async throws {
         let server = try await FixtureServer.startPython("clearml_replay_server.py", ["--trace", Self.trace])

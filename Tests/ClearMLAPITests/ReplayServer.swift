@@ -5,14 +5,12 @@ import HTTPClient
 import JSONValue
 
 /// `Tests/Fixtures/clearml_replay_server.py`: answers with the real server's recorded responses from
-/// `shared/spec/traces`, and lets a test inject faults and read back what the client sent.
+/// `Tests/Fixtures/traces`, and lets a test inject faults and read back what the client sent.
 struct ReplayServer: Sendable {
     let fixture: FixtureServer
     var url: String { "http://127.0.0.1:\(fixture.port)" }
 
-    static let traces = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/spec/traces")
+    static let traces = FixtureServer.fixtures.appendingPathComponent("traces")
 
     static func start(traces names: [String], tokenTTL: Int = 3600, acceptToken: String? = nil) async throws -> ReplayServer {
         var arguments = ["--token-ttl", "\(tokenTTL)"]

@@ -4,27 +4,25 @@ import Testing
 
 @Suite("Environment variable table")
 struct EnvironmentVariablesTests {
-    /// The variable names the seed documents list; seeds 002 and 004 beside the project are the authority.
-    static func seedVariableNames() throws -> Set<String> {
-        let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/seeds").standardizedFileURL
-        let files = try FileManager.default.contentsOfDirectory(atPath: seeds.path)
-            .filter { $0.hasPrefix("002_") || $0.hasPrefix("004_") }
-        #expect(files.count == 2, "seed 002 and 004 not found in \(seeds.path)")
-        var names = Set<String>()
-        let pattern = try NSRegularExpression(pattern: "\\b(CLEARML|K8S|TRAINS)_[A-Z0-9_]*[A-Z0-9]\\b")
-        for file in files {
-            let text = try String(contentsOf: seeds.appendingPathComponent(file), encoding: .utf8)
-            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-                if let range = Range(match.range, in: text) { names.insert(String(text[range])) }
-            }
-        }
-        return names
+    /// The variable names the ClearML documentation lists: `Tests/Fixtures/documented-environment-variables.txt`
+    /// (its header names the pages), one per line; `#` comments and blank lines are skipped.
+    static func documentedVariableNames() throws -> [String] {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/documented-environment-variables.txt")
+        let text = try String(contentsOf: fixture, encoding: .utf8)
+        return text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
-    @Test func everySeedVariableIsMapped() throws {
-        let names = try Self.seedVariableNames()
-        #expect(names.count > 60)
+    @Test func everyDocumentedVariableIsMapped() throws {
+        let names = try Self.documentedVariableNames()
+        // All 66 names the two pages list: dropping one from the fixture must not make the test pass.
+        #expect(names.count == 66, "the fixture lists \(names.count) names, the documentation 66")
+        #expect(Set(names).count == names.count, "duplicates in the fixture")
+        let pattern = try NSRegularExpression(pattern: "^(CLEARML|K8S|TRAINS)_[A-Z0-9_]*[A-Z0-9]$")
+        let malformed = names.filter { pattern.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) == nil }
+        #expect(malformed.isEmpty, "not variable names: \(malformed)")
         let missing = names.filter { EnvironmentVariables.entry(named: $0) == nil }
         #expect(missing.isEmpty, "unmapped: \(missing.sorted())")
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Answers ClearML API calls with the responses the real server gave in recorded traces.
 
-Usage: clearml_replay_server.py --trace shared/spec/traces/05-....jsonl [--trace ...] [--token-ttl SECONDS]
+Usage: clearml_replay_server.py --trace Tests/Fixtures/traces/05-....jsonl [--trace ...] [--token-ttl SECONDS]
 Prints "PORT <n>". Each endpoint replays its recorded (status, meta, data) answers in order, repeating the last.
 auth.login checks Basic credentials against --access-key/--secret-key and mints a JWT-shaped token (unsigned,
 with iat/exp/api_version claims) so expiry can be tested; other calls need a Bearer token it minted, or Basic.

@@ -1,4 +1,4 @@
-"""Replays the recorded real-server exchanges (../shared/spec/traces 01-08, 12-15) against `clearml-glue server`:
+"""Replays the recorded real-server exchanges (Tests/Fixtures/traces 01-08, 12-15) against `clearml-glue server`:
 same HTTP status and result_subcode, and our `data` carries every field the real server's did (ids and times
 may differ). Writes a report of every difference; fails on any difference not listed in KNOWN_DIFFERENCES."""
 import base64
@@ -9,11 +9,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from clearml_support import start_server
 
-TRACES = Path(os.environ.get("CLEARML_TRACES", Path(__file__).resolve().parents[3] / "../shared/spec/traces")).resolve()
+TRACES = Path(os.environ.get("CLEARML_TRACES", Path(__file__).resolve().parents[2] / "Fixtures" / "traces")).resolve()
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 # (trace file, endpoint): why our answer differs on purpose.
@@ -171,8 +169,10 @@ def missing_fields(theirs, ours, prefix=""):
     return []
 
 
-@pytest.mark.skipif(not trace_files(), reason="traces not found (set CLEARML_TRACES)")
 def test_trace_replay_matches_the_real_server(tmp_path):
+    found = {p.name[:2] for p in trace_files()}
+    expected = {name for run in RUNS for name in run}
+    assert found == expected, f"traces missing from {TRACES}: {sorted(expected - found)}"
     differences = []
     for index, run in enumerate(runs()):
         server = start_server(tmp_path / f"replay-data-{index}")
