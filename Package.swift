@@ -26,7 +26,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("curl")]
         ),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
-        .target(name: "ClearMLConfig", swiftSettings: strict),
+        .target(name: "ClearMLConfig", dependencies: ["JSONValue"], swiftSettings: strict),
         .target(name: "JSONValue", swiftSettings: strict),
         .target(
             name: "GlueLogging",
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "DevServer",
             dependencies: [
-                "ClearMLConfig",
+                "JSONValue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Glue",
             dependencies: [
-                "ClearMLConfig", "ClearMLAPI", "KubeAPI", "HTTPClient", "JSONValue", "Yams",
+                "ClearMLConfig", "ClearMLAPI", "KubeAPI", "JSONValue",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -124,10 +124,10 @@ let package = Package(
             dependencies: ["GlueLogging", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .target(name: "DevClusterTesting", dependencies: ["DevCluster", "KubeAPI", "JSONValue"], path: "Tests/DevClusterTesting", swiftSettings: strict),
+        .target(name: "DevClusterTesting", dependencies: ["DevCluster", "KubeAPI", "JSONValue", "HTTPClient"], path: "Tests/DevClusterTesting", swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "DevCluster", "DevClusterTesting", "HTTPClient", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         .testTarget(name: "DevClusterTests", dependencies: ["DevCluster", "DevClusterTesting", "KubeAPI", "HTTPClient", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
-        .testTarget(name: "DevServerTests", dependencies: ["DevServer", "HTTPClient", "GlueTestSupport"], swiftSettings: strict),
+        .testTarget(name: "DevServerTests", dependencies: ["DevServer", "HTTPClient", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         .testTarget(name: "ClearMLAPITests", dependencies: ["ClearMLAPI", "DevServer", "HTTPClient", "ClearMLConfig", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         // Runs the built binary end to end (config, init through a pseudo-terminal, errors).
         .testTarget(name: "CLITests", dependencies: ["clearml-glue", "GlueTestSupport"], swiftSettings: strict),

@@ -1,3 +1,5 @@
+import JSONValue
+
 /// Dotted configuration paths (`agent.package_manager.type`), with quoting for segments that contain dots
 /// or other characters HOCON would read differently (`"nvidia.com/gpu"`).
 public enum ConfigPath {
@@ -34,6 +36,6 @@ public enum ConfigPath {
             (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-")
                 && scalar.isASCII
         }
-        return plain ? key : JSONText.quote(key)
+        return plain ? key : JSONValue.quote(key)
     }
 }

@@ -1,3 +1,5 @@
+import JSONValue
+
 /// Prints a configuration tree as HOCON (re-parseable by `HOCON.parse`) or JSON, optionally with each leaf's
 /// source, always with secrets masked unless told otherwise.
 public enum ConfigRenderer {
@@ -70,13 +72,13 @@ public enum ConfigRenderer {
             if let child = value.objectValue {
                 rendered = jsonObject(child, path: childPath, depth: depth + 1, options: options)
             } else if options.showSources {
-                var fields = ["\"value\": \(inlineJSON(value))", "\"source\": \(JSONText.quote(value.source.description))"]
-                if let note = note(forPath: childPath) { fields.append("\"note\": \(JSONText.quote(note))") }
+                var fields = ["\"value\": \(inlineJSON(value))", "\"source\": \(JSONValue.quote(value.source.description))"]
+                if let note = note(forPath: childPath) { fields.append("\"note\": \(JSONValue.quote(note))") }
                 rendered = "{" + fields.joined(separator: ", ") + "}"
             } else {
                 rendered = inlineJSON(value)
             }
-            return "\(pad)\(JSONText.quote(key)): \(rendered)"
+            return "\(pad)\(JSONValue.quote(key)): \(rendered)"
         }
         return "{\n" + members.joined(separator: ",\n") + "\n\(closing)}"
     }
@@ -86,10 +88,10 @@ public enum ConfigRenderer {
         switch value.kind {
         case let .object(object):
             if object.isEmpty { return "{}" }
-            return "{" + object.entries.map { "\(JSONText.quote($0.key)): \(inlineJSON($0.value))" }.joined(separator: ", ") + "}"
+            return "{" + object.entries.map { "\(JSONValue.quote($0.key)): \(inlineJSON($0.value))" }.joined(separator: ", ") + "}"
         case let .array(items):
             return "[" + items.map(inlineJSON).joined(separator: ", ") + "]"
-        case let .string(text): return JSONText.quote(text)
+        case let .string(text): return JSONValue.quote(text)
         case let .int(number): return String(number)
         case let .double(number): return ConfigValue.format(number)
         case let .bool(flag): return flag ? "true" : "false"

@@ -30,7 +30,7 @@ public enum DynamicEnvironment {
             }
             let source = ConfigSource.environment(name: name)
             let trimmed = raw.trimmingWhitespace
-            let value = JSONText.parse(trimmed, source: source) ?? .string(trimmed, source: source)
+            let value = ConfigValue(json: trimmed, source: source) ?? .string(trimmed, source: source)
             result.append(Override(variable: name, path: path, value: value))
         }
         return result

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValue
 
 /// The pure parts of `clearml-glue init`: reading the credentials block the web UI copies, deriving server
 /// URLs from one another, and writing a clearml.conf with an `agent` section. The command does the I/O.
@@ -165,7 +166,7 @@ public enum InitWizard {
     /// A complete clearml.conf: the `api` section and an `agent` section with the answers, everything quoted so
     /// secrets with `$`, `#` or quotes survive. `HOCON.parse` reads it back.
     public static func renderConfiguration(_ answers: Answers) -> String {
-        func q(_ text: String) -> String { JSONText.quote(text) }
+        func q(_ text: String) -> String { JSONValue.quote(text) }
         let indexes = "[" + answers.extraIndexURLs.map(q).joined(separator: ", ") + "]"
         return """
         # ClearML configuration, written by 'clearml-glue init'.

@@ -47,12 +47,14 @@ public final class DevCluster: Sendable {
     public let clientKeyPath: String
     private let kubelet: Kubelet
     private let store: ObjectStore
+    private let api: ClusterAPI
+    private let jobs: JobController
     private let serverTask: Task<Void, any Error>
 
     public var server: String { "https://127.0.0.1:\(port)" }
 
     private init(port: Int, kubeconfigPath: String, dataDirectory: String, token: String, certs: ClusterCertificates,
-                 kubelet: Kubelet, store: ObjectStore, serverTask: Task<Void, any Error>) {
+                 kubelet: Kubelet, store: ObjectStore, api: ClusterAPI, jobs: JobController, serverTask: Task<Void, any Error>) {
         self.port = port
         self.kubeconfigPath = kubeconfigPath
         self.dataDirectory = dataDirectory
@@ -62,6 +64,8 @@ public final class DevCluster: Sendable {
         self.clientKeyPath = certs.clientKeyPath
         self.kubelet = kubelet
         self.store = store
+        self.api = api
+        self.jobs = jobs
         self.serverTask = serverTask
     }
 
@@ -81,18 +85,20 @@ public final class DevCluster: Sendable {
             capacity: NodeCapacity(cpu: configuration.cpu, memory: Double(configuration.memoryBytes), gpus: Double(configuration.gpus)),
             dataDirectory: dataDirectory, failImagePattern: configuration.failImagePattern)
         try await Bootstrap.seed(store, configuration: configuration)
+        let jobs = JobController(store: store, kubelet: kubelet)
+        await jobs.start()
 
         let tls = try HTTPServer.tlsConfiguration(certs)
         let (started, startedContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
         let api = ClusterAPI(
             store: store, kubelet: kubelet, address: "127.0.0.1", bookmarkInterval: configuration.bookmarkInterval,
             faultSettings: FaultSettings(faultRate: configuration.faultRate, dropWatchEvery: configuration.dropWatchEvery, faults: configuration.faults),
-            logger: configuration.logger)
+            adminToken: token, logger: configuration.logger)
         var quiet = configuration.logger
         // Hummingbird reports the cancellation that stops it as errors; only critical ones matter here.
         quiet.logLevel = .critical
         let app = Application(
-            responder: HTTPServer.responder(api: api, token: token),
+            responder: HTTPServer.responder(api: api),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
@@ -122,11 +128,31 @@ public final class DevCluster: Sendable {
         try KubeconfigWriter.write(to: kubeconfigPath, server: "https://127.0.0.1:\(port)", caPath: certs.caCertificatePath, token: token)
         configuration.logger.info("devcluster serving", metadata: ["server": "https://127.0.0.1:\(port)", "kubeconfig": "\(kubeconfigPath)"])
         return DevCluster(port: port, kubeconfigPath: kubeconfigPath, dataDirectory: dataDirectory, token: token, certs: certs,
-                          kubelet: kubelet, store: store, serverTask: serverTask)
+                          kubelet: kubelet, store: store, api: api, jobs: jobs, serverTask: serverTask)
     }
+
+    /// Writes a kubeconfig for this cluster that authenticates with `token` (a ServiceAccount token from
+    /// the TokenRequest API), its context in `namespace`.
+    public func writeKubeconfig(to path: String, token: String, user: String, namespace: String) throws {
+        try KubeconfigWriter.write(to: path, server: server, caPath: caCertificatePath, token: token, user: user, namespace: namespace)
+    }
+
+    /// Every distinct authorization decision made for the user named `user` (after impersonation), with
+    /// how many requests it covered: what the user was allowed and denied, and where.
+    public func accessLog(user: String) -> [AccessRecord: Int] { api.accessLog.records(user: user) }
+
+    /// The users the access log has decisions for.
+    public var accessLogUsers: [String] { api.accessLog.users }
+
+    public func resetAccessLog() { api.accessLog.reset() }
+
+    /// For `duration`, every request of a user other than the admin is refused with RBAC's 403, as a
+    /// kube-apiserver does right after a restart, before its RBAC caches have synced.
+    public func refuseAuthorizationFor(_ duration: Duration) { api.warmUp.start(for: duration) }
 
     /// Stops serving and kills every pod's process group.
     public func stop() async {
+        await jobs.stop()
         await kubelet.stopAll()
         await store.dropAllWatches()
         serverTask.cancel()

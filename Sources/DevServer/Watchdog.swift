@@ -1,4 +1,5 @@
 import Foundation
+import JSONValue
 
 /// Upstream's non-responsive task watchdog (`bll/task/non_responsive_tasks_watchdog.py`): an `in_progress` task
 /// nobody updated for `nonResponsiveTaskTimeout` is stopped with reason "Forced stop (non-responsive)", so a
@@ -37,7 +38,7 @@ struct Watchdog: Sendable {
         return try await state.store.write { db in
             var stopped: [String] = []
             for var task in try TaskStore.stale(db, olderThan: cutoff) {
-                guard let id = task["id"]?.stringValue else { continue }
+                guard let id = task["id"]?.strictString else { continue }
                 StatusChange.apply(
                     to: &task, status: .stopped, reason: Self.reason, message: nil, identity: identity, now: nowString)
                 try TaskStore.save(db, task)

@@ -47,7 +47,7 @@ public struct GlueController: Sendable {
                                   queues: queues, pendingQueueID: pending, logger: logger)
         let gate = LeadershipGate(electing: configuration.leaderElection != nil)
         metrics.leader.set(configuration.leaderElection == nil ? 1.0 : 0.0)
-        return GlueController(context: context, health: Health(cache: cache), gate: gate)
+        return GlueController(context: context, health: context.health, gate: gate)
     }
 
     /// The controller's services in start order (shutdown runs in reverse).
@@ -61,7 +61,7 @@ public struct GlueController: Sendable {
                                               logger: context.logger, onListening: onMetricsListening))
         }
         if let election = context.configuration.leaderElection {
-            let elector = LeaderElector(kube: context.kube, settings: election, gate: gate, metrics: context.metrics, logger: context.logger)
+            let elector = LeaderElector(kube: context.kube, settings: election, gate: gate, metrics: context.metrics, health: context.health, logger: context.logger)
             services.append(CancellingService("leader-election") { await elector.run() })
         }
         services.append(CancellingService("pod-cache") { await runCache() })

@@ -105,6 +105,8 @@ final class CurlTransfer: @unchecked Sendable {
         if let ca = tls.caBundle {
             check(ca.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) })
             check(ccurl_easy_setopt_string(easy, CURLOPT_CAPATH, nil))
+        } else if let caFile = tls.caFile {
+            check(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile))
         }
         if let cert = tls.clientCertificate, let key = tls.clientKey {
             check(ccurl_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, "PEM"))

@@ -56,10 +56,11 @@ public struct TLSConfiguration: Sendable, Equatable {
 
     func resolve(systemBundlePaths: [String]) throws(HTTPClientError) -> ResolvedTLS {
         var caBundle: Data?
+        var caFile: String?
+        let systemPath = systemBundlePaths.first(where: { FileManager.default.isReadableFile(atPath: $0) })
         if let ca = certificateAuthority {
             var bundle = Data()
-            if trustSystemRoots, let path = systemBundlePaths.first(where: { FileManager.default.isReadableFile(atPath: $0) }),
-               let system = FileManager.default.contents(atPath: path) {
+            if trustSystemRoots, let path = systemPath, let system = FileManager.default.contents(atPath: path) {
                 bundle.append(system)
                 bundle.append(0x0A)
             }
@@ -69,12 +70,16 @@ public struct TLSConfiguration: Sendable, Equatable {
             }
             bundle.append(extra)
             caBundle = bundle
+        } else if trustSystemRoots {
+            // libcurl's built-in default is Debian's path: name the store found, wherever the image keeps it.
+            caFile = systemPath
         }
         if (clientCertificate == nil) != (clientKey == nil) {
             throw .invalidPEM(role: "client identity", reason: "a client certificate needs its key and a key needs its certificate")
         }
         return ResolvedTLS(
             caBundle: caBundle,
+            caFile: caFile,
             clientCertificate: try clientCertificate?.load(role: "client certificate"),
             clientKey: try clientKey?.load(role: "client key"),
             insecureSkipVerify: insecureSkipVerify,
@@ -86,6 +91,8 @@ public struct TLSConfiguration: Sendable, Equatable {
 /// TLS material loaded into memory, ready to hand to libcurl as blobs.
 struct ResolvedTLS: Sendable {
     var caBundle: Data?
+    /// The system CA store to verify with when no extra CA is configured (nil: libcurl's default).
+    var caFile: String?
     var clientCertificate: Data?
     var clientKey: Data?
     var insecureSkipVerify: Bool

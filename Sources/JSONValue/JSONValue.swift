@@ -71,7 +71,10 @@ public enum JSONValue: Sendable, Hashable {
         self[first] = child
     }
 
-    /// Scalars as text (Kubernetes writes some numbers either way, e.g. quantities and exit codes).
+    // Accessors. Strict ones answer only for their own kind; lenient ones also convert (numbers from numeric
+    // text, text from scalars), for fields that clients send either way.
+
+    /// Lenient: scalars as text (Kubernetes writes some numbers either way, e.g. quantities and exit codes).
     public var stringValue: String? {
         switch self {
         case .string(let s): return s
@@ -82,6 +85,7 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Lenient: an int, a whole double or numeric text.
     public var intValue: Int64? {
         switch self {
         case .int(let i): return i
@@ -92,6 +96,7 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Lenient: any number, or numeric text.
     public var doubleValue: Double? {
         switch self {
         case .int(let i): return Double(i)
@@ -101,9 +106,43 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Strict: the text of a JSON string, nil for anything else (`stringValue` also renders numbers and
+    /// booleans). What an API field typed "string" accepts.
+    public var strictString: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// Lenient: the text of a string, or every string of a list (other members dropped); a single string is a
+    /// one-element list, as ClearML accepts both for ids, tags and fields.
+    public var stringList: [String]? {
+        switch self {
+        case .string(let s): return [s]
+        case .array(let items): return items.compactMap(\.strictString)
+        default: return nil
+        }
+    }
+
+    /// Strict: true or false only.
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil
+    }
+
+    /// Lenient: a boolean, a number (non-zero is true) or the text of a flag as query strings and forms send
+    /// it: `true/1/yes/on` or `false/0/no/off/` (empty), in any case.
+    public var lenientBool: Bool? {
+        switch self {
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .string(let s):
+            switch s.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off", "": return false
+            default: return nil
+            }
+        default: return nil
+        }
     }
 
     public var arrayValue: [JSONValue]? {
@@ -157,22 +196,65 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(nilLiteral: ()) { self = .null }
+
+    /// A string, or null for nil.
+    public init(_ value: String?) { self = value.map(JSONValue.string) ?? .null }
+    public init(_ values: [String]) { self = .array(values.map(JSONValue.string)) }
+    public init(_ value: Int) { self = .int(Int64(value)) }
 }
 
 extension JSONValue {
     /// Compact JSON with sorted keys, so equal values always serialise to equal bytes.
-    public func encoded() -> Data {
+    public func encodedBytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         JSONCoding.write(self, into: &out)
-        return Data(out)
+        return out
     }
 
-    public func encodedString() -> String { String(decoding: encoded(), as: UTF8.self) }
+    public func encoded() -> Data { Data(encodedBytes()) }
 
-    public static func decode(_ data: Data) throws -> JSONValue { try JSONCoding.parse(data) }
+    public func encodedString() -> String { String(decoding: encodedBytes(), as: UTF8.self) }
 
-    public static func decode(_ text: String) throws -> JSONValue { try decode(Data(text.utf8)) }
+    /// `text` as a JSON string literal (quotes included).
+    public static func quote(_ text: String) -> String { JSONValue.string(text).encodedString() }
+
+    public static func decode(_ data: Data) throws -> JSONValue {
+        try data.withUnsafeBytes { try JSONCoding.parse($0.bindMemory(to: UInt8.self)) }
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> JSONValue {
+        try bytes.withUnsafeBufferPointer { try JSONCoding.parse($0) }
+    }
+
+    public static func decode(_ text: String) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try JSONCoding.parse($0) }
+    }
+
+    /// One step of a document, in reading order, as `decode(_:visit:)` reports it.
+    public enum ReadEvent: Sendable, Hashable {
+        case objectStart
+        /// The next member's name; its value follows (a scalar, or a container's events).
+        case key(String)
+        case arrayStart
+        /// Closes the innermost open object or array.
+        case end
+        /// Null, a boolean, a number or a string.
+        case scalar(JSONValue)
+    }
+
+    /// Decodes `text` like `decode(_:)`, and also reports its structure to `visit` as it reads, so a caller can
+    /// keep object members in the order they are written (`.object` is a dictionary; `ConfigValue` keeps
+    /// order). Members come as written, a repeated key included. When this throws, the events so far describe
+    /// a prefix of a document that is not JSON: discard them.
+    @discardableResult
+    public static func decode(_ text: String, visit: (ReadEvent) -> Void) throws -> JSONValue {
+        var text = text
+        return try withoutActuallyEscaping(visit) { visit in
+            try text.withUTF8 { try JSONCoding.parse($0, visit: visit) }
+        }
+    }
 
     /// RFC 7386 JSON merge patch: objects merge recursively, `null` deletes, anything else replaces.
     public func mergePatched(with patch: JSONValue) -> JSONValue {

@@ -98,24 +98,3 @@ enum ExecCredentialRunner {
         return credential
     }
 }
-
-/// RFC 3339 timestamps as Kubernetes writes them (`2024-01-02T03:04:05Z`, optionally with fractions).
-public enum KubeTime {
-    public static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
-    }
-
-    public static func format(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
-    }
-
-    public static func formatMicro(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-}

@@ -48,6 +48,15 @@ public final class KubeClient: Sendable {
         method: HTTPMethod, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
         contentType: String = "application/json"
     ) async throws -> JSONValue {
+        try await sendReadingWarnings(method: method, path: path, query: query, body: body, contentType: contentType).object
+    }
+
+    /// `send`, also returning the answer's `Warning:` headers (unknown fields under `fieldValidation=Warn`,
+    /// deprecations), which the API server sends with successful writes.
+    func sendReadingWarnings(
+        method: HTTPMethod, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        contentType: String = "application/json"
+    ) async throws -> KubeWriteResult {
         var retriedAuth = false
         while true {
             try await limiter.acquire()
@@ -59,7 +68,9 @@ public final class KubeClient: Sendable {
                 throw KubeError.from(error)
             }
             if response.isSuccess {
-                do { return try JSONValue.decode(response.body) } catch {
+                let warnings = response.headers.values(for: "Warning").compactMap(KubeWarning.text)
+                for warning in warnings { logger.warning("the Kubernetes API warned", metadata: ["request": "\(method) \(path)", "warning": "\(warning)"]) }
+                do { return KubeWriteResult(object: try JSONValue.decode(response.body), warnings: warnings) } catch {
                     throw KubeError(kind: .fatal, code: response.status, message: "undecodable answer to \(method) \(path)")
                 }
             }
@@ -106,11 +117,16 @@ public final class KubeClient: Sendable {
     }
 
     public func create(_ resource: ResourceType, namespace: String? = nil, _ object: JSONValue, fieldManager: String? = nil) async throws -> JSONValue {
+        try await create(resource, namespace: namespace, object, options: WriteOptions(fieldManager: fieldManager)).object
+    }
+
+    /// POST with write options (`dryRun=All`, `fieldValidation`), returning the server's warnings too.
+    public func create(_ resource: ResourceType, namespace: String? = nil, _ object: JSONValue, options: WriteOptions) async throws -> KubeWriteResult {
         var body = object
         if body["apiVersion"] == nil { body["apiVersion"] = .string(resource.apiVersion) }
         if body["kind"] == nil { body["kind"] = .string(resource.kind) }
         let ns = namespace ?? object[path: "metadata", "namespace"]?.stringValue ?? self.namespace
-        return try await send(method: .post, path: resource.path(namespace: ns), query: fieldManager.map { [("fieldManager", $0)] } ?? [], body: body)
+        return try await sendReadingWarnings(method: .post, path: resource.path(namespace: ns), query: options.queryItems, body: body)
     }
 
     /// PUT: optimistic concurrency through `metadata.resourceVersion` (409 `conflict` when stale).

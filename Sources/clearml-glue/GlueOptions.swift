@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClearMLConfig
 import Foundation
+import Logging
 import Glue
 import JSONValue
 
@@ -176,6 +177,9 @@ struct GlueConfigurationBuilder {
         var render = PodRenderSettings(workerID: workerID, agentMode: mode, defaultImage: settings.agent.dockerImage,
                                        apiServer: settings.api.apiServer, webServer: settings.api.webServer, filesServer: settings.api.filesServer)
         render.kind = kind
+        for image in Set([settings.agent.dockerImage] + served.compactMap(\.pod.defaultImage)) {
+            if let warning = ImageFit.warning(image: image, mode: mode) { Logger(label: "clearml-glue").warning("\(warning)") }
+        }
         render.namespace = options.namespace ?? glue.namespace
         render.podNamePrefix = options.podNamePrefix ?? glue.podNamePrefix
         render.startScriptPath = glue.startAgentScriptPath
@@ -210,6 +214,11 @@ struct GlueConfigurationBuilder {
         }
         var configuration = GlueConfiguration(workerID: workerID, queues: served, render: render, namespaces: namespaces)
         configuration.baseTemplate = baseTemplate
+        let templateFiles = [options.templateYAML.map { "--template-yaml \($0)" }, options.overridesYAML.map { "--overrides-yaml \($0)" }].compactMap { $0 }
+        if !templateFiles.isEmpty { configuration.baseTemplateSource = templateFiles.joined(separator: " with ") }
+        if let path = options.queueConfig {
+            for queue in served where queue.pod != QueuePodSettings() { configuration.queueSources[queue.name] = "--queue-config \(path) queues.\(queue.name)" }
+        }
         configuration.createQueues = options.createQueue
         configuration.workerTags = settings.agent.workerTags
         do {

@@ -70,6 +70,8 @@ import Testing
         #expect(try EntryCommand.make(python: "py", scriptBinary: "python3", entryPoint: "-m pkg.mod --x 'a b'") == ["py", "-u", "-m", "pkg.mod", "--x", "a b"])
         #expect(try EntryCommand.make(python: "py", scriptBinary: "python3", entryPoint: "run.py", optimization: 1) == ["py", "-u", "-O", "run.py"])
         #expect(try EntryCommand.make(python: "py", scriptBinary: "/bin/bash", entryPoint: "run.sh") == ["/bin/bash", "run.sh"])
+        #expect(try EntryCommand.make(python: "py", scriptBinary: "/bin/sh", entryPoint: "run.sh") == ["/bin/sh", "run.sh"])
+        #expect(try EntryCommand.make(python: "py", scriptBinary: "bash", entryPoint: "-c echo hi") == ["bash", "-c", "echo hi"])
         #expect(TaskInitPatch.patched("#!/usr/bin/env python\nprint(1)\n").components(separatedBy: "\n")[2] == "from clearml import Task as __ClearmlTask")
     }
 }

@@ -45,6 +45,7 @@ final class AgentHarness: Sendable {
     }
 
     static func start(root: String? = nil, configuration: DevServerConfiguration = DevServerConfiguration()) async throws -> AgentHarness {
+        try wheelBuilt.get()
         let folder = root ?? FileManager.default.temporaryDirectory.appendingPathComponent("agent-test-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder + "/home", withIntermediateDirectories: true)
         let server = try await DevServer.start(configuration)
@@ -170,9 +171,13 @@ final class AgentHarness: Sendable {
     }
 
     /// A folder with `tinypkg-0.1` as a wheel, built by hand (no network, no build backend).
-    static let wheelFolder: String = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("agent-test-wheels-\(getpid())").path
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    static var wheelFolder: String { wheelFolderFolder }
+    private static let wheelFolderFolder = FileManager.default.temporaryDirectory.appendingPathComponent("agent-test-wheels-\(getpid())").path
+
+    /// Builds the wheel once; `start` fails with the reason when it cannot be built (a missing wheel
+    /// would otherwise show up later as a confusing pip failure inside some task).
+    static let wheelBuilt: Result<Void, HarnessError> = {
+        let folder = wheelFolderFolder
         let script = """
         import sys, zipfile
         with zipfile.ZipFile(sys.argv[1] + '/tinypkg-0.1-py3-none-any.whl', 'w') as z:
@@ -181,8 +186,16 @@ final class AgentHarness: Sendable {
             z.writestr('tinypkg-0.1.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')
             z.writestr('tinypkg-0.1.dist-info/RECORD', 'tinypkg/__init__.py,,\\ntinypkg-0.1.dist-info/METADATA,,\\ntinypkg-0.1.dist-info/WHEEL,,\\ntinypkg-0.1.dist-info/RECORD,,\\n')
         """
-        _ = try? run(["python3", "-c", script, folder])
-        return folder
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try run(["python3", "-c", script, folder])
+        } catch {
+            return .failure(HarnessError("cannot build the test wheel in \(folder): \(error)"))
+        }
+        guard FileManager.default.fileExists(atPath: folder + "/tinypkg-0.1-py3-none-any.whl") else {
+            return .failure(HarnessError("the test wheel is missing from \(folder) after building it"))
+        }
+        return .success(())
     }()
 }
 

@@ -111,22 +111,33 @@ import Testing
         defer { Task { await harness.stop() } }
         let task = try await harness.createTask(["entry_point": "x.py", "diff": "print('x')\n"])
         try await harness.enqueue(task)
-        let results = await withTaskGroup(of: Bool.self) { group in
+        let results = await withTaskGroup(of: Result<String, AgentError>.self) { group in
             for index in 0..<4 {
                 group.addTask {
                     let claim = TaskClaim(session: harness.session, worker: "w\(index)", hostname: "h", pod: nil)
-                    do {
+                    do throws(AgentError) {
                         _ = try await claim.claim(taskID: task, requireQueue: true)
                         try await claim.markStarted(taskID: task)
-                        return true
+                        return .success("w\(index)")
                     } catch {
-                        return false
+                        return .failure(error)
                     }
                 }
             }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+            return await group.reduce(into: [Result<String, AgentError>]()) { $0.append($1) }
         }
-        #expect(results.filter { $0 }.count == 1)
+        let winners = results.compactMap { try? $0.get() }
+        #expect(winners.count == 1, "\(results)")
+        // The losers are refused claims, nothing else: a server error or a crash is not a refusal.
+        for case .failure(let error) in results {
+            guard case .claimRefused = error else {
+                Issue.record("a concurrent claim failed with something other than a refusal: \(error) (exit \(error.exitCode))")
+                continue
+            }
+        }
+        let claimed = try await harness.session.task(id: task)
+        #expect(claimed.status == .inProgress)
+        #expect(claimed.runtime["_exec_agent_worker"]?.stringValue == winners.first)
         // A later duplicate (a second pod for the same task) is refused too, and says who runs it.
         do {
             _ = try await TaskClaim(session: harness.session, worker: "late", hostname: "h", pod: nil).claim(taskID: task, requireQueue: true)

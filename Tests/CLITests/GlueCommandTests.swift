@@ -54,7 +54,9 @@ struct GlueCommandTests {
 extension GlueCommandTests {
     @Test func clearMLServerDownStopsAtStartWithTheServerNamed() throws {
         let home = try TemporaryHome()
-        let port = closedLoopbackPort()
+        let closed = try ClosedLoopbackPort()
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         try home.write("kubeconfig", """
             apiVersion: v1
             kind: Config

@@ -23,8 +23,10 @@ struct ListCommandTests {
 
     @Test func aDownServerEndsWithOneClearMessage() throws {
         let home = try TemporaryHome()
+        let closed = try ClosedLoopbackPort()
+        defer { withExtendedLifetime(closed) {} }
         let result = try CLIRunner.run(["list"], environment: home.environment([
-            "CLEARML_API_HOST": "http://127.0.0.1:\(closedLoopbackPort())", "CLEARML_API_ACCESS_KEY": "AK", "CLEARML_API_SECRET_KEY": "TOPSECRET",
+            "CLEARML_API_HOST": "http://127.0.0.1:\(closed.port)", "CLEARML_API_ACCESS_KEY": "AK", "CLEARML_API_SECRET_KEY": "TOPSECRET",
         ]))
         #expect(result.status != 0)
         #expect(result.stderr.contains("is the ClearML server up"), "\(result)")

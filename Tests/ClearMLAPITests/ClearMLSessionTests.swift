@@ -9,7 +9,9 @@ import Testing
         let server = try await ReplayServer.start(traces: ["05-agent-execute-require-queue.jsonl"])
         let session = try server.session()
         let task = try await session.task(id: "any")
-        #expect(task.status == .queued || !task.id.isEmpty)
+        // The recorded answer of trace 05: the task as the real server returned it.
+        #expect(task.id == "51724d383759440d8b21dcbe2b49ef8e")
+        #expect(task.status == .queued)
         _ = try await session.call("tasks.ping", ["task": "x"], version: "2.5")
         let seen = try await server.requests()
         #expect(seen.map(\.path) == ["/auth.login", "/tasks.get_by_id", "/v2.5/tasks.ping"])
@@ -121,7 +123,9 @@ import Testing
     }
 
     @Test func aDownServerIsRetriedThenReportedClearly() async throws {
-        let port = closedLoopbackPort()
+        let closed = try ClosedLoopbackPort()
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         let session = try ClearMLSession(configuration: ClearMLSessionConfiguration(
             apiServer: "http://127.0.0.1:\(port)", credentials: .keys(accessKey: "AK", secretKey: "SK"),
             retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5), maxDelay: .milliseconds(10))))
@@ -157,8 +161,22 @@ import Testing
         let server = try await ReplayServer.start(traces: ["05-agent-execute-require-queue.jsonl", "06-agent-execute-not-queued.jsonl"])
         let session = try server.session()
         let task = try await session.task(id: "t")
-        #expect(!task.id.isEmpty)
-        #expect(!task.name.isEmpty)
+        // Every typed view against the real server's recorded document (trace 05, tasks.get_by_id).
+        #expect(task.id == "51724d383759440d8b21dcbe2b49ef8e")
+        #expect(task.name == "hello-sdk-trace")
+        #expect(task.status == .queued)
+        #expect(task.type == "training")
+        #expect(task.project == "7656828eb1f949119c52ecba0229d971")
+        #expect(task.user == "__tests__")
+        #expect(task.executionQueue == "653fbb5d6ad34969a54268b45e2802bc")
+        #expect(task.script.binary == "python3.11")
+        #expect(task.script.entryPoint == "hello_sdk.py")
+        #expect(task.script.workingDir == ".")
+        #expect(task.script.repository == "")
+        #expect(task.script.requirements == ["pip": "clearml"])
+        #expect(task.script.diff?.hasPrefix("import time\nfrom clearml import Task\n") == true)
+        #expect(task.container.image == "" && task.container.arguments == "" && task.container.setupShellScript == "")
+        #expect(task.tags.isEmpty && task.systemTags.isEmpty)
         let claimed = try await session.dequeue(task: task.id, newStatus: .inProgress)
         #expect(claimed.updated == 1)
         #expect(claimed.fields["status"] == "in_progress")

@@ -112,11 +112,41 @@ struct ConfigLoaderTests {
         #expect(error?.description.hasPrefix("/home/u/clearml.conf: configuration file cannot be read (default location)") == true)
     }
 
-    @Test func secretValuesAreNotEchoedInErrors() {
-        let error = configError { _ = try Self.loader(["CLEARML_AGENT_GIT_PASS": "p"], files: ["/home/u/clearml.conf": "agent.git_pass = [1]"]).load().settings() }
-        #expect(error == nil)
-        let typed = configError { _ = try Self.loader(files: ["/home/u/clearml.conf": "agent { git_pass = {a: 1} }"]).load().settings() }
-        #expect(typed?.description.contains("agent.git_pass must be text, but is an object") == true, "\(typed?.description ?? "")")
+    @Test func secretValuesAreNotEchoedInErrors() throws {
+        // A wrongly typed value under a secret-named key is described by its type, never shown; the same
+        // mistake under an ordinary key shows the value (the contrast proves the check can see an echo).
+        let secret = "s3cr3t-V4lue"
+        let fileBool = try #require(configError {
+            _ = try Self.loader(files: ["/home/u/clearml.conf": "agent.git_use_ms_entra_token = \(secret)"]).load().settings()
+        })
+        #expect(fileBool.description.contains("agent.git_use_ms_entra_token must be a boolean"), "\(fileBool)")
+        #expect(!fileBool.description.contains(secret), "\(fileBool)")
+        let plainBool = try #require(configError {
+            _ = try Self.loader(files: ["/home/u/clearml.conf": "agent.cpu_only = \(secret)"]).load().settings()
+        })
+        #expect(plainBool.description.contains("'\(secret)'"), "\(plainBool)")
+
+        let environmentBool = try #require(configError {
+            _ = try Self.loader(["CLEARML_AGENT_GIT_USE_MS_ENTRA_TOKEN": secret]).load().settings()
+        })
+        #expect(environmentBool.description.contains("CLEARML_AGENT_GIT_USE_MS_ENTRA_TOKEN"), "\(environmentBool)")
+        #expect(!environmentBool.description.contains(secret), "\(environmentBool)")
+        let plainEnvironment = try #require(configError { _ = try Self.loader(["CLEARML_CPU_ONLY": secret]).load().settings() })
+        #expect(plainEnvironment.description.contains(secret), "\(plainEnvironment)")
+
+        let nested = try #require(configError {
+            _ = try Self.loader(files: ["/home/u/clearml.conf": "agent { git_pass = {a: \"\(secret)\"} }"]).load().settings()
+        })
+        #expect(nested.description.contains("agent.git_pass must be text, but is an object"), "\(nested)")
+        #expect(!nested.description.contains(secret), "\(nested)")
+        let listed = try #require(configError {
+            _ = try Self.loader(files: ["/home/u/clearml.conf": "api.credentials.secret_key = [\(secret)]"]).load().settings()
+        })
+        #expect(!listed.description.contains(secret), "\(listed)")
+
+        // A variable wins over the file, so a bad file value it hides is not read at all.
+        let hidden = configError { _ = try Self.loader(["CLEARML_AGENT_GIT_PASS": "p"], files: ["/home/u/clearml.conf": "agent.git_pass = [1]"]).load().settings() }
+        #expect(hidden == nil)
     }
 
     @Test func fileTypeErrorsNameFileAndLine() {

@@ -34,7 +34,7 @@ public func podManifest(_ name: String, command: [String] = ["sleep", "30"], lab
         "metadata": ["name": .string(name), "labels": .object(labels.mapValues { .string($0) })],
         "spec": [
             "restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
-            "containers": [["name": "main", "image": "busybox:1.36", "command": .array(command.map { .string($0) }), "x-unknown-field": "kept"]],
+            "containers": [["name": "main", "image": "busybox:1.36", "command": .array(command.map { .string($0) })]],
         ],
     ]
 }

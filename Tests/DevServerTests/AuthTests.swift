@@ -1,6 +1,7 @@
 @testable import DevServer
 import Foundation
 import HTTPClient
+import JSONValue
 import Testing
 
 @Suite struct AuthTests {
@@ -9,16 +10,16 @@ import Testing
         defer { Task { await api.server.stop() } }
         let reply = try await api.call("auth.login", version: nil)
         #expect(reply.status == 200)
-        let token = try #require(reply.data["token"]?.stringValue)
+        let token = try #require(reply.data["token"]?.strictString)
         let parts = token.split(separator: ".")
         #expect(parts.count == 3)
         var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }
-        let claims = try JSONValue.parse(Array(try #require(Data(base64Encoded: payload))))
+        let claims = try JSONValue.decode(Array(try #require(Data(base64Encoded: payload))))
         #expect(claims["api_version"] == "2.31")
         #expect(claims["server_version"] == "2.0.0")
         #expect(claims["feature_set"] == "basic")
-        #expect(claims["identity"]?["company"]?.stringValue?.isEmpty == false)
+        #expect(claims["identity"]?["company"]?.strictString?.isEmpty == false)
         let exp = try #require(claims["exp"]?.doubleValue)
         #expect(abs(exp - Date().timeIntervalSince1970 - 30 * 86400) < 60)
         #expect(reply.headers["Set-Cookie"]?.hasPrefix("clearml_token_basic=") == true)
@@ -57,8 +58,8 @@ import Testing
         let first = try await TestAPI.start()
         let second = try await TestAPI.start()
         defer { Task { await first.server.stop(); await second.server.stop() } }
-        let short = try #require(try await first.ok("auth.login", ["expiration_sec": 1])["token"]?.stringValue)
-        let foreign = try #require(try await second.ok("auth.login")["token"]?.stringValue)
+        let short = try #require(try await first.ok("auth.login", ["expiration_sec": 1])["token"]?.strictString)
+        let foreign = try #require(try await second.ok("auth.login")["token"]?.strictString)
         let rejected = try await first.call("tasks.get_all", authorization: .bearer(foreign))
         #expect(rejected.status == 401 && rejected.subcode == 30)
         try await Task.sleep(for: .milliseconds(2100))

@@ -1,6 +1,7 @@
 @testable import DevServer
 import Foundation
 import HTTPClient
+import JSONValue
 import Testing
 
 @Suite struct EnvelopeTests {
@@ -42,7 +43,7 @@ import Testing
         #expect(malformed.status == 400)
         let missing = try await api.call("tasks.get_by_id", ["method": "get"])
         #expect(missing.status == 400 && missing.subcode == 11)
-        #expect(missing.meta["result_msg"]?.stringValue?.contains("task") == true)
+        #expect(missing.meta["result_msg"]?.strictString?.contains("task") == true)
         let wrongType = try await api.call("tasks.get_by_id", ["task": ["not", "a", "string"]])
         #expect(wrongType.status == 400 && wrongType.subcode == 12)
         let huge = try await api.call("tasks.get_all", ["pad": .string(String(repeating: "x", count: 4096))])

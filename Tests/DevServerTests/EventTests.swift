@@ -1,6 +1,7 @@
 @testable import DevServer
 import Foundation
 import HTTPClient
+import JSONValue
 import Testing
 
 @Suite struct EventTests {
@@ -10,10 +11,10 @@ import Testing
         let task = try await api.createTask()
         let lines = (0..<5).map { index in
             JSONValue.object(["type": "log", "task": .string(task), "msg": .string("line \(index)"),
-                              "timestamp": .int(Int64(1_000 + index))]).serialized()
+                              "timestamp": .int(Int64(1_000 + index))]).encodedString()
         }
         let scalar = JSONValue.object(["type": "training_stats_scalar", "task": .string(task), "iter": 7,
-                                       "metric": "loss", "variant": "train", "value": 0.5]).serialized()
+                                       "metric": "loss", "variant": "train", "value": 0.5]).encodedString()
         var headers: HTTPHeaders = ["Content-Type": "application/json-lines"]
         headers.add(name: "X-ClearML-Worker", value: "vm:7")
         let added = try await api.raw("/events.add_batch", body: Data((lines + [scalar]).joined(separator: "\n").utf8),
@@ -21,11 +22,11 @@ import Testing
         #expect(added.status == 200 && added.data["added"] == 6 && added.data["errors"] == 0)
 
         let latest = try await api.ok("events.get_task_log", ["task": .string(task), "batch_size": 2, "order": "asc"])
-        #expect(latest["events"]?.arrayValue?.compactMap { $0["msg"]?.stringValue } == ["line 3", "line 4"])
+        #expect(latest["events"]?.arrayValue?.compactMap { $0["msg"]?.strictString } == ["line 3", "line 4"])
         #expect(latest["events"]?.arrayValue?.first?["worker"] == "vm:7")
         #expect(latest["total"] == 5)
         let earlier = try await api.ok("events.get_task_log", ["task": .string(task), "batch_size": 2, "from_timestamp": 1003])
-        #expect(earlier["events"]?.arrayValue?.compactMap { $0["msg"]?.stringValue } == ["line 2", "line 1"])
+        #expect(earlier["events"]?.arrayValue?.compactMap { $0["msg"]?.strictString } == ["line 2", "line 1"])
 
         let full = try await api.ok("tasks.get_by_id", ["task": .string(task)])["task"]
         #expect(full?["last_iteration"] == 7)

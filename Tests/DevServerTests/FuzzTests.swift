@@ -1,6 +1,7 @@
 @testable import DevServer
 import Foundation
 import HTTPClient
+import JSONValue
 import Testing
 
 /// Deterministic random requests (bounded, seeded): every answer must be a well-formed envelope whose
@@ -47,15 +48,15 @@ import Testing
             let bytes: Data
             switch Int.random(in: 0..<10, using: &random) {
             case 0: bytes = Data((0..<Int.random(in: 1...64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
-            case 1: bytes = Data(JSONValue.object(body).serialized().utf8.dropLast())
-            default: bytes = Data(JSONValue.object(body).serialized().utf8)
+            case 1: bytes = Data(JSONValue.object(body).encodedString().utf8.dropLast())
+            default: bytes = Data(JSONValue.object(body).encodedString().utf8)
             }
             let contentType = Bool.random(using: &random) ? "application/json" : "application/json-lines"
             let reply = try await api.raw("/v2.\(Int.random(in: 1...40, using: &random))/\(endpoint)", body: bytes,
                                           authorization: api.basic, headers: ["Content-Type": contentType])
-            #expect(reply.resultCode == Int64(reply.status), "\(endpoint) \(reply.meta.serialized())")
-            #expect(reply.status != 500, "\(endpoint) \(String(decoding: bytes, as: UTF8.self)) -> \(reply.meta.serialized())")
-            if let id = reply.data["id"]?.stringValue { ids.append(id) }
+            #expect(reply.resultCode == Int64(reply.status), "\(endpoint) \(reply.meta.encodedString())")
+            #expect(reply.status != 500, "\(endpoint) \(String(decoding: bytes, as: UTF8.self)) -> \(reply.meta.encodedString())")
+            if let id = reply.data["id"]?.strictString { ids.append(id) }
         }
 
         // Sanity pass: the database is intact and the agent path still works.

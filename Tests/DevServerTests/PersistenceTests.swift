@@ -1,5 +1,6 @@
 @testable import DevServer
 import Foundation
+import JSONValue
 import Testing
 
 @Suite struct PersistenceTests {
@@ -11,7 +12,7 @@ import Testing
         let queue = try await first.createQueue("persist-q")
         let task = try await first.createTask("persisted")
         try await first.ok("tasks.enqueue", ["task": .string(task), "queue": .string(queue)])
-        let token = try #require(try await first.ok("auth.login")["token"]?.stringValue)
+        let token = try #require(try await first.ok("auth.login")["token"]?.strictString)
         await first.server.stop()
 
         let second = try await TestAPI.start { $0.dataDirectory = directory }

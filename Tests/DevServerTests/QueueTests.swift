@@ -1,5 +1,6 @@
 @testable import DevServer
 import Foundation
+import JSONValue
 import Testing
 
 @Suite struct QueueTests {
@@ -20,7 +21,7 @@ import Testing
         try await api.ok("queues.move_task_to_front", ["queue": .string(queue), "task": "c"])
         #expect(try await api.ok("queues.peek_task", ["queue": .string(queue)])["task"] == "c")
         let entries = try await api.ok("queues.get_by_id", ["queue": .string(queue)])["queue"]?["entries"]
-        #expect(entries?.arrayValue?.compactMap { $0["task"]?.stringValue } == ["c", "a", "b"])
+        #expect(entries?.arrayValue?.compactMap { $0["task"]?.strictString } == ["c", "a", "b"])
         try await api.ok("queues.remove_task", ["queue": .string(queue), "task": "a"])
         let gone = try await api.call("queues.remove_task", ["queue": .string(queue), "task": "a"])
         #expect(gone.status == 400 && gone.subcode == 703)
@@ -68,7 +69,7 @@ import Testing
                     var mine: [String] = []
                     while true {
                         let data = try await api.ok("queues.get_next_task", ["queue": .string(queue)])
-                        guard let task = data["entry"]?["task"]?.stringValue else { return mine }
+                        guard let task = data["entry"]?["task"]?.strictString else { return mine }
                         mine.append(task)
                     }
                 }

@@ -1,5 +1,6 @@
 @testable import DevServer
 import Foundation
+import JSONValue
 import Testing
 
 @Suite struct TaskLifecycleTests {
@@ -30,7 +31,7 @@ import Testing
         try await api.ok("events.add_batch", ["type": "log", "task": .string(task), "msg": "hello\nworld", "level": "info"])
         let done = try await api.ok("tasks.completed", ["task": .string(task), "status_reason": "done"])
         #expect(done["fields"]?["status"] == "completed")
-        #expect(done["fields"]?["completed"]?.stringValue != nil)
+        #expect(done["fields"]?["completed"]?.strictString != nil)
 
         let full = try await api.ok("tasks.get_by_id", ["task": .string(task)])["task"]
         #expect(full?["last_worker"] == "vm:1")
@@ -91,7 +92,7 @@ import Testing
         defer { Task { await api.server.stop() } }
         let task = try await api.createTask()
         let byName = try await api.ok("tasks.enqueue", ["task": .string(task), "queue_name": "auto-created"])
-        let queueID = try #require(byName["fields"]?["execution.queue"]?.stringValue)
+        let queueID = try #require(byName["fields"]?["execution.queue"]?.strictString)
         let queues = try await api.ok("queues.get_all", ["name": "^auto-created$", "only_fields": ["id"]])
         #expect(queues["queues"] == [["id": .string(queueID)]])
         // Moving to another queue (the default one) removes it from the first.

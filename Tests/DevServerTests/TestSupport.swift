@@ -1,6 +1,7 @@
 @testable import DevServer
 import Foundation
 import HTTPClient
+import JSONValue
 import Testing
 
 /// A server on a random loopback port plus a client speaking the ClearML envelope to it.
@@ -33,7 +34,7 @@ struct TestAPI: Sendable {
         authorization: HTTPAuthorization?? = nil, headers: HTTPHeaders = ["Content-Type": "application/json"]
     ) async throws -> Reply {
         let path = version.map { "/v\($0)/\(name)" } ?? "/\(name)"
-        return try await raw(path, body: Data(body.serialized().utf8), method: method,
+        return try await raw(path, body: Data(body.encodedString().utf8), method: method,
                              authorization: authorization ?? basic, headers: headers)
     }
 
@@ -43,7 +44,7 @@ struct TestAPI: Sendable {
     ) async throws -> Reply {
         let response = try await client.execute(HTTPRequest(
             method: method, url: server.baseURL + path, headers: headers, body: body, authorization: authorization))
-        let envelope = try JSONValue.parse(Array(response.body))
+        let envelope = try JSONValue.decode(Array(response.body))
         return Reply(status: response.status, envelope: envelope, headers: response.headers)
     }
 
@@ -51,21 +52,21 @@ struct TestAPI: Sendable {
     @discardableResult
     func ok(_ name: String, _ body: JSONValue = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
         let reply = try await call(name, body)
-        #expect(reply.status == 200, "\(name) -> \(reply.meta.serialized())", sourceLocation: sourceLocation)
+        #expect(reply.status == 200, "\(name) -> \(reply.meta.encodedString())", sourceLocation: sourceLocation)
         return reply.data
     }
 
     func createTask(_ name: String = "test-task") async throws -> String {
         let data = try await ok("tasks.create", ["name": .string(name), "type": "training"])
-        return try #require(data["id"]?.stringValue)
+        return try #require(data["id"]?.strictString)
     }
 
     func createQueue(_ name: String) async throws -> String {
-        try #require(try await ok("queues.create", ["name": .string(name)])["id"]?.stringValue)
+        try #require(try await ok("queues.create", ["name": .string(name)])["id"]?.strictString)
     }
 
     func status(_ task: String) async throws -> String? {
-        try await ok("tasks.get_by_id", ["task": .string(task)])["task"]?["status"]?.stringValue
+        try await ok("tasks.get_by_id", ["task": .string(task)])["task"]?["status"]?.strictString
     }
 }
 

@@ -44,9 +44,10 @@ import Testing
 
     @Test func podLostBeforeTheClaimIsRequeuedOrFailedAsConfigured() {
         let evicted = pod(.failed) { $0.reason = "Evicted"; $0.message = "The node was low on resource: memory." }
+        // The pod goes first: the next pod of the task needs its name.
         #expect(PodDecision.decide(evicted, policy: policy) == [
-            .requeueTask(reason: "pod failed: Evicted (The node was low on resource: memory.)"),
             .deletePod(reason: "pod failed: Evicted (The node was low on resource: memory.)"),
+            .requeueTask(reason: "pod failed: Evicted (The node was low on resource: memory.)"),
         ])
         var noRequeue = policy
         noRequeue.requeueOnPreemption = false
@@ -54,17 +55,40 @@ import Testing
         #expect(PodDecision.decide(pod(.gone), policy: policy) == [.requeueTask(reason: "pod deleted")])
     }
 
-    @Test func podLostAfterTheClaimFailsTheTaskWithTheExitReason() {
-        let brokenCommand = pod(.failed) { $0.terminated = (127, "Error"); $0.finishedAgo = .seconds(1) }
+    @Test func podLostAfterTheClaimFailsTheTaskWithTheExitReasonAndKeepsThePod() {
+        let brokenCommand = pod(.failed) { $0.terminated = .init(exitCode: 127, reason: "Error"); $0.finishedAgo = .seconds(1) }
+        // Failed pods stay for the failed-pod retention (kubectl logs/describe); the next round deletes them
+        // once the task is failed and the delay has passed.
         #expect(PodDecision.decide(brokenCommand, policy: policy) == [
             .failTask(reason: "K8S glue error: pod failed (exit code 127, Error) before the agent started the task"),
-            .deletePod(reason: "pod failed (exit code 127, Error)"),
         ])
-        let oom = pod(.failed, task: "in_progress") { $0.terminated = (137, "OOMKilled"); $0.finishedAgo = .seconds(31) }
-        #expect(PodDecision.decide(oom, policy: policy).first == .failTask(reason: "pod failed (exit code 137, OOMKilled)"))
-        let justEnded = pod(.failed, task: "in_progress") { $0.terminated = (1, "Error"); $0.finishedAgo = .seconds(2) }
+        let oom = pod(.failed, task: "in_progress") { $0.terminated = .init(exitCode: 137, reason: "OOMKilled"); $0.finishedAgo = .seconds(31) }
+        #expect(PodDecision.decide(oom, policy: policy) == [.failTask(reason: "pod failed (exit code 137, OOMKilled)")])
+        let justEnded = pod(.failed, task: "in_progress") { $0.terminated = .init(exitCode: 1, reason: "Error"); $0.finishedAgo = .seconds(2) }
         #expect(PodDecision.decide(justEnded, policy: policy).isEmpty)  // the agent's own report may still be on its way
         #expect(PodDecision.decide(pod(.gone, task: "in_progress"), policy: policy) == [.failTask(reason: "pod deleted")])
+    }
+
+    @Test func aRefusedClaimGivesTheAgentsReason() {
+        let refused = pod(.failed) {
+            $0.terminated = .init(exitCode: 3, reason: "Error", message: "task t1 is not queued (status stopped); --require-queue only runs queued tasks")
+            $0.finishedAgo = .seconds(1)
+        }
+        #expect(PodDecision.decide(refused, policy: policy) == [
+            .failTask(reason: "K8S glue error: pod failed (exit code 3, Error) before the agent started the task: task t1 is not queued (status stopped); --require-queue only runs queued tasks"),
+        ])
+        let initFailed = pod(.failed) {
+            $0.terminated = .init(container: "clearml-agent-install", exitCode: 1, reason: "Error",
+                                  message: "cp: preserving times for '/clearml-agent/.': Operation not permitted", initContainer: true)
+        }
+        #expect(PodDecision.decide(initFailed, policy: policy) == [
+            .failTask(reason: "K8S glue error: pod failed (init container clearml-agent-install exit code 1, Error) before the agent started the task: cp: preserving times for '/clearml-agent/.': Operation not permitted"),
+        ])
+    }
+
+    @Test func aTaskQueuedAgainElsewhereIsNotFailedByItsOldPod() {
+        let old = pod(.failed) { $0.terminated = .init(exitCode: 3, reason: "Error", message: "not queued any more"); $0.taskQueuedElsewhere = true }
+        #expect(PodDecision.decide(old, policy: policy) == [.deletePod(reason: "pod failed (exit code 3, Error); the task is queued again")])
     }
 
     @Test func finishedPodsAreDeletedAfterTheirDelay() {

@@ -55,7 +55,7 @@ import Testing
         #expect(script.hasSuffix("exec \"${CLEARML_GLUE_AGENT_DIR:-/clearml-agent}/bin/clearml-glue\" execute --full-monitoring --require-queue --id \(Self.id)\n"))
         let initContainer = try #require(pod.manifest.value(at: "spec.initContainers")?.arrayValue?.first)
         #expect(initContainer["image"] == "clearml-glue:1")
-        #expect(initContainer["command"] == ["sh", "-c", "cp -a /opt/clearml-glue/. /clearml-agent/"])
+        #expect(initContainer["command"] == ["sh", "-c", "cp -R /opt/clearml-glue/. /clearml-agent/"])
         #expect(pod.manifest.value(at: "spec.volumes")?.arrayValue?.contains { $0["name"] == "clearml-agent" } == true)
     }
 
@@ -98,15 +98,15 @@ import Testing
         }
     }
 
-    @Test func taskPodsNeverRunAsTheGluesServiceAccount() {
+    @Test func taskPodsNeverRunAsTheGluesServiceAccount() throws {
         var settings = self.settings
         settings.glueServiceAccount = "clearml-glue"
         #expect(throws: RenderError.self) {
             _ = try PodRenderer.render(task: task, queue: QueuePodSettings(), baseTemplate: ["spec": ["serviceAccountName": "clearml-glue"]], settings: settings)
         }
         settings.taskServiceAccount = "clearml-task"
-        let pod = try? PodRenderer.render(task: task, queue: QueuePodSettings(), baseTemplate: ["spec": ["serviceAccountName": "clearml-glue"]], settings: settings)
-        #expect(pod?.manifest.value(at: "spec.serviceAccountName") == "clearml-task")
+        let pod = try PodRenderer.render(task: task, queue: QueuePodSettings(), baseTemplate: ["spec": ["serviceAccountName": "clearml-glue"]], settings: settings)
+        #expect(pod.manifest.value(at: "spec.serviceAccountName") == "clearml-task")
     }
 
     @Test func unparsableContainerArgumentsFailOnlyThisTask() {
@@ -118,11 +118,79 @@ import Testing
 
 @Suite struct AgentInstallCommandTests {
     @Test(arguments: [
-        ("/opt/clearml-glue/bin/clearml-glue", "cp -a /opt/clearml-glue/. /clearml-agent/"),
+        ("/opt/clearml-glue/bin/clearml-glue", "cp -R /opt/clearml-glue/. /clearml-agent/"),
         ("/work/.build/debug/clearml-glue", "mkdir -p /clearml-agent/bin && cp /work/.build/debug/clearml-glue /clearml-agent/bin/clearml-glue"),
-        ("/opt/my dir/bin/clearml-glue", "cp -a '/opt/my dir/.' /clearml-agent/"),
+        ("/opt/my dir/bin/clearml-glue", "cp -R '/opt/my dir/.' /clearml-agent/"),
     ])
     func bundleIsCopiedWholeAndALoneBinaryIntoBin(source: String, expected: String) {
         #expect(AgentMode.installCommand(from: source) == expected)
+    }
+
+    /// What Pod Security `restricted` checks on every container (pod-security-admission policy
+    /// check_allowPrivilegeEscalation, check_capabilities_restricted, check_runAsNonRoot,
+    /// check_seccompProfile_restricted): the init container asks for nothing they forbid.
+    @Test func theInstallerPassesPodSecurityRestricted() throws {
+        var settings = PodRenderSettings(workerID: "w", agentMode: .injected(image: "clearml-glue:1"), defaultImage: "python:3.11",
+                                         apiServer: "https://api", webServer: "https://app", filesServer: "https://files")
+        settings.credentialsSecret = "s"
+        let pod = try PodRenderer.render(task: PodTask(id: "t1", queueID: "q", queueName: "q"), queue: QueuePodSettings(), baseTemplate: nil, settings: settings)
+        let installer = try #require(pod.manifest[path: "spec", "initContainers"]?[0])
+        #expect(installer["name"] == "clearml-agent-install")
+        let context = try #require(installer["securityContext"])
+        #expect(context["allowPrivilegeEscalation"] == false)
+        #expect(context[path: "capabilities", "drop"] == ["ALL"])
+        #expect(context["runAsNonRoot"] == true)
+        #expect(context["runAsUser"]?.intValue.map { $0 > 0 } == true)
+        #expect(context[path: "seccompProfile", "type"] == "RuntimeDefault")
+    }
+
+    /// As a kubelet runs it: the image's user 10001 copies into an emptyDir that is root-owned 0777.
+    /// `cp -a` fails there (`preserving times for '/clearml-agent/.': Operation not permitted`).
+    @Test func theCopyWorksAsANonRootUserIntoARootOwnedWorldWritableVolume() throws {
+        guard getuid() == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("CI runs as root; this test needs root to drop to uid 10001") }
+            return
+        }
+        let root = NSTemporaryDirectory() + "agent-copy-" + UUID().uuidString.prefix(8)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let bundle = root + "/opt/clearml-glue"
+        let volume = root + "/clearml-agent"
+        try FileManager.default.createDirectory(atPath: bundle + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: bundle + "/lib", withIntermediateDirectories: true)
+        try "#!/bin/sh\necho agent\n".write(toFile: bundle + "/bin/clearml-glue", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bundle + "/bin/clearml-glue")
+        try FileManager.default.createSymbolicLink(atPath: bundle + "/bin/clearml-agent", withDestinationPath: "clearml-glue")
+        try "lib".write(toFile: bundle + "/lib/libx.so.1", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: volume, withIntermediateDirectories: true)
+        for path in [root, root + "/opt", bundle, bundle + "/bin", bundle + "/lib"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o777, .ownerAccountID: 0, .groupOwnerAccountID: 0], ofItemAtPath: volume)
+        let command = AgentMode.installCommand(from: bundle + "/bin/clearml-glue")
+            .replacingOccurrences(of: " \(AgentMode.agentDirectory)/", with: " \(volume)/")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=10001", "--regid=10001", "--clear-groups", "sh", "-c", command]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(command): \(stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: volume + "/bin/clearml-glue"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: volume + "/bin/clearml-agent") == "clearml-glue")
+        #expect(FileManager.default.fileExists(atPath: volume + "/lib/libx.so.1"))
+    }
+}
+
+@Suite struct ImageFitTests {
+    @Test(arguments: [
+        ("alpine:3.20", true), ("python:3.12-alpine", true), ("busybox:1.36", true), ("gcr.io/distroless/python3", true),
+        ("nvidia/cuda:12.6.3-cudnn-runtime-ubuntu20.04", false), ("pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime", false),
+        ("python:3.11-slim", false), ("registry.example.com:5000/team/alpine-tools:1", false),
+    ])
+    func imagesWithoutBashAreNamedAtStart(image: String, warned: Bool) {
+        #expect((ImageFit.warning(image: image, mode: .injected(image: "clearml-glue:1")) != nil) == warned, "\(image)")
+        #expect(ImageFit.warning(image: image, mode: .imageEntrypoint) == nil)
     }
 }

@@ -104,7 +104,9 @@ import GlueTestSupport
     }
 
     @Test func refusedConnectionIsTypedAndHidesCredentials() async throws {
-        let port = closedLoopbackPort()
+        let closed = try ClosedLoopbackPort()
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         await #expect {
             try await client.execute(HTTPRequest(url: "http://user:hunter2@127.0.0.1:\(port)/x?token=abc"))
         } throws: { error in

@@ -7,10 +7,15 @@ import Testing
 @Suite struct KubeClientTests {
     @Test func crudAgainstDevCluster() async throws {
         try await withCluster { _, kube in
-            let created = try await kube.create(.pods, podManifest("crud-a", labels: ["app": "x"]))
+            var typo = podManifest("crud-a", labels: ["app": "x"])
+            typo[path: "spec", "nodeSelectr"] = ["disk": "ssd"]
+            // As a real API server does by default (fieldValidation=Warn): the unknown field is dropped and
+            // named in a Warning header, which the client returns.
+            let answer = try await kube.create(.pods, typo, options: WriteOptions())
+            let created = answer.object
             #expect(PodView(created).uid != nil)
-            // Unknown container fields come back untouched.
-            #expect(created[path: "spec", "containers"]?[0]?["x-unknown-field"] == "kept")
+            #expect(created[path: "spec", "nodeSelectr"] == nil)
+            #expect(answer.warnings == ["unknown field \"spec.nodeSelectr\""])
             await expectKubeError(.alreadyExists) { _ = try await kube.create(.pods, podManifest("crud-a")) }
             await expectKubeError(.notFound) { _ = try await kube.get(.pods, name: "absent") }
             await expectKubeError(.invalid) { _ = try await kube.create(.pods, podManifest("Bad_Name")) }

@@ -35,9 +35,11 @@ public struct AgentRunner: Sendable {
             }
         } catch let error as AgentError {
             logger.error("\(error)", metadata: ["task": "\(taskID)"])
+            TerminationLog.write(error.description, environment: context.environment)
             return error.exitCode
         } catch {
             logger.error("\(error)", metadata: ["task": "\(taskID)"])
+            TerminationLog.write("\(error)", environment: context.environment)
             return AgentExitCode.internalError
         }
 

@@ -47,8 +47,15 @@ struct TaskPipeline: Sendable {
                 }
             }
         }
-        let environment = try await PythonSetup(runner: runner, options: pythonOptions(workspace: workspace, isShell: isShell))
-            .prepare(requirements: isShell ? nil : requirements)
+        let environment: PythonEnvironment
+        if isShell {
+            // A shell task needs no Python: the image may have none (busybox).
+            await console.write("Shell task (script.binary \(script.binary ?? "")): no Python environment to prepare")
+            environment = PythonEnvironment(python: "", venv: nil, freeze: nil, reused: true)
+        } else {
+            environment = try await PythonSetup(runner: runner, options: pythonOptions(workspace: workspace, isShell: isShell))
+                .prepare(requirements: requirements)
+        }
         if !environment.reused, let freeze = environment.freeze, !request.standalone, !request.buildOnly {
             await writeRequirements(freeze)
         }

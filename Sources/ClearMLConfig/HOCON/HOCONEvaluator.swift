@@ -1,3 +1,5 @@
+import JSONValue
+
 /// Turns parsed HOCON into a `ConfigObject`: applies fields in document order (so a later duplicate wins and
 /// objects deep-merge), follows includes relative to the including file, and resolves `${path}` against what is
 /// already defined, then against the environment, as clearml.conf files expect (`${HOME}`, `${CLEARML_API_HOST}`).
@@ -173,12 +175,10 @@ struct HOCONEvaluator {
         case "null": return .null(source: source)
         default: break
         }
-        if let number = JSONText.parse(text, source: source) {
-            switch number.kind {
-            case .int, .double: return number
-            default: break
-            }
+        switch try? JSONValue.decode(text) {
+        case .int(let number)?: return .int(Int(number), source: source)
+        case .double(let number)?: return .double(number, source: source)
+        default: return .string(text, source: source)
         }
-        return .string(text, source: source)
     }
 }

@@ -42,15 +42,26 @@ struct APIError: Error, Sendable {
     }
 
     /// 422 with one cause per field, as `kubectl` prints them.
-    static func invalid(kind: String, name: String, causes: [(field: String, reason: String, message: String)]) -> APIError {
+    /// `group`: the kind's API group, which qualifies the kind in the message (`Role.rbac.authorization.k8s.io`).
+    static func invalid(kind: String, group: String = "", name: String, causes: [(field: String, reason: String, message: String)]) -> APIError {
         let text = causes.map { "\($0.field): \($0.message)" }.joined(separator: ", ")
         let shownName = name.isEmpty ? "" : " \"\(name)\""
+        var details: JSONValue = [
+            "name": .string(name), "kind": .string(kind),
+            "causes": .array(causes.map { ["reason": .string($0.reason), "message": .string($0.message), "field": .string($0.field)] }),
+        ]
+        if !group.isEmpty { details["group"] = .string(group) }
         return APIError(
-            code: 422, reason: "Invalid", message: "\(kind)\(shownName) is invalid: \(text)",
-            details: [
-                "name": .string(name), "kind": .string(kind),
-                "causes": .array(causes.map { ["reason": .string($0.reason), "message": .string($0.message), "field": .string($0.field)] }),
-            ])
+            code: 422, reason: "Invalid", message: "\(group.isEmpty ? kind : "\(kind).\(group)")\(shownName) is invalid: \(text)",
+            details: details)
+    }
+
+    /// 422 for a bad query option (`CreateOptions.meta.k8s.io "" is invalid: ...`; apimachinery
+    /// `meta/v1/validation` validates the options object, whose name is always empty).
+    static func invalidOptions(_ options: String, field: String, _ message: String) -> APIError {
+        APIError(
+            code: 422, reason: "Invalid", message: "\(options).meta.k8s.io \"\" is invalid: \(field): \(message)",
+            details: ["group": "meta.k8s.io", "kind": .string(options), "causes": [["reason": "FieldValueNotSupported", "message": .string(message), "field": .string(field)]]])
     }
 
     static func badRequest(_ message: String) -> APIError { APIError(code: 400, reason: "BadRequest", message: message) }

@@ -10,6 +10,9 @@ struct APIRequest: Sendable {
     var accept: String?
     var contentType: String?
     var body: Data
+    /// Who sent it (set by authentication), then who it acts as (after impersonation).
+    var user = UserInfo(name: UserInfo.anonymousName, groups: [UserInfo.unauthenticatedGroup])
+    var impersonation = ImpersonationHeaders()
 
     func flag(_ name: String) -> Bool { ["true", "1"].contains(query[name] ?? "") }
 
@@ -28,6 +31,8 @@ struct APIRequest: Sendable {
 /// What a handler answers: one JSON document, plain text, or a stream of chunks (watch, log -f).
 enum APIResponse: Sendable {
     case json(Int, JSONValue)
+    /// A JSON answer with `Warning: 299 - "..."` headers (unknown fields under `fieldValidation=Warn`).
+    case jsonWarning(Int, JSONValue, warnings: [String])
     case text(Int, String)
     case stream(contentType: String, AsyncStream<Data>)
 
@@ -44,7 +49,8 @@ enum APIRoute: Equatable {
     case openAPIRoot
     case openAPIDocument(String)
     case openAPIv2
-    case accessReview(String)
+    /// `/apis/authorization.k8s.io/v1/{self,}subject{access,rules}reviews`, `/apis/authentication.k8s.io/v1/selfsubjectreviews`.
+    case review(group: String, plural: String)
     case resource(group: String, version: String, plural: String, namespace: String?, name: String?, subresource: String?)
     case notFound
 
@@ -65,7 +71,7 @@ enum APIRoute: Equatable {
             if parts.count == 1 { return .groupList }
             if parts.count == 2 { return .group(parts[1]) }
             if parts.count == 3 { return .resourceList(group: parts[1], version: parts[2]) }
-            if parts[1] == "authorization.k8s.io", parts.count == 4 { return .accessReview(parts[3]) }
+            if ["authorization.k8s.io", "authentication.k8s.io"].contains(parts[1]), parts.count == 4 { return .review(group: parts[1], plural: parts[3]) }
             return resource(group: parts[1], version: parts[2], rest: Array(parts[3...]))
         default: return .notFound
         }

@@ -30,7 +30,7 @@ extension ClusterAPI {
         return ["kind": .string(type.kind + "List"), "apiVersion": .string(type.apiVersion), "metadata": metadata, "items": .array(page.items)]
     }
 
-    func create(_ type: ResourceType, namespace: String?, _ request: APIRequest) async throws -> JSONValue {
+    func create(_ type: ResourceType, namespace: String?, _ request: APIRequest) async throws -> APIResponse {
         var object = try request.decodedBody()
         try checkKind(object, type)
         if type.namespaced {
@@ -47,8 +47,17 @@ extension ClusterAPI {
             let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
             object[path: "metadata", "name"] = .string(prefix + String((0..<5).map { _ in alphabet.randomElement() ?? "x" }))
         }
-        try validate(object, type, request)
-        object = Defaults.apply(object, type: type, manager: request.query["fieldManager"] ?? "kubectl", operation: "Update")
+        let decoded = try validate(object, type, request, options: "CreateOptions")
+        object = Defaults.apply(decoded.object, type: type, manager: request.query["fieldManager"] ?? "kubectl", operation: "Update")
+        if request.query["dryRun"] == "All" {
+            // Everything but storing: the would-be object, with uid and creationTimestamp, no resourceVersion.
+            let name = object[path: "metadata", "name"]?.stringValue ?? ""
+            if await store.get(type, namespace: object[path: "metadata", "namespace"]?.stringValue, name: name) != nil {
+                throw APIError.alreadyExists(type.plural, name, group: type.group)
+            }
+            object[path: "metadata", "uid"] = .string(UUID().uuidString.lowercased())
+            return .jsonWarning(201, object, warnings: decoded.warnings)
+        }
         let stored = try await store.insert(type, object)
         if type == .pods { await kubelet.admit(stored) }
         if type == .namespaces {
@@ -56,7 +65,7 @@ extension ClusterAPI {
                 ["metadata": ["name": "default", "namespace": stored[path: "metadata", "name"] ?? "default"]],
                 type: .serviceAccounts, manager: "kube-controller-manager", operation: "Update"))
         }
-        return stored
+        return .jsonWarning(201, stored, warnings: decoded.warnings)
     }
 
     func checkKind(_ object: JSONValue, _ type: ResourceType) throws(APIError) {
@@ -65,23 +74,42 @@ extension ClusterAPI {
         }
     }
 
-    func validate(_ object: JSONValue, _ type: ResourceType, _ request: APIRequest) throws(APIError) {
-        if request.query["fieldValidation"] == "Strict" {
-            let unknown = StrictFields.unknownFields(object, type: type)
-            if !unknown.isEmpty {
-                throw APIError.badRequest(
-                    "\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: "
-                        + unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
+    /// Decoding and validation as the apiserver runs them on a write: the options (`fieldValidation`,
+    /// `dryRun`) checked, time fields parsed (a bad one is a 400 in any mode), unknown fields refused under
+    /// `Strict`, dropped with one `Warning` each under `Warn` (the server's default when the client sends
+    /// nothing) and dropped silently under `Ignore`; then the object's own validation (422).
+    func validate(_ object: JSONValue, _ type: ResourceType, _ request: APIRequest, options: String) throws(APIError) -> (object: JSONValue, warnings: [String]) {
+        let mode = request.query["fieldValidation"] ?? ""
+        guard ["", "Ignore", "Warn", "Strict"].contains(mode) else {
+            throw APIError.invalidOptions(options, field: "fieldValidation",
+                "Unsupported value: \"\(mode)\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"")
+        }
+        if let dryRun = request.query["dryRun"], dryRun != "All" {
+            throw APIError.invalidOptions(options, field: "dryRun", "Unsupported value: [\"\(dryRun)\"]: supported values: \"All\"")
+        }
+        if let error = TimeFields.decodeError(object, type: type) { throw error }
+        if let error = QuantityFields.decodeError(object, type: type) { throw error }
+        var object = object
+        var warnings: [String] = []
+        let unknown = StrictFields.unknownFields(object, type: type)
+        if !unknown.isEmpty {
+            let texts = unknown.map { "unknown field \"\($0)\"" }
+            if mode == "Strict" {
+                throw APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: " + texts.joined(separator: ", "))
             }
+            if mode != "Ignore" { warnings = texts }
+            object = StrictFields.removing(unknown, from: object)
         }
         var causes = Validation.checkName(object, resource: type) + Validation.checkLabels(object)
         if type == .pods { causes += Validation.checkPod(object) }
+        causes += RBACObjectValidation.check(object, type: type)
         if !causes.isEmpty {
-            throw APIError.invalid(kind: type.kind, name: object[path: "metadata", "name"]?.stringValue ?? "", causes: causes)
+            throw APIError.invalid(kind: type.kind, group: type.group, name: object[path: "metadata", "name"]?.stringValue ?? "", causes: causes)
         }
+        return (object, warnings)
     }
 
-    func replace(_ type: ResourceType, namespace: String?, name: String, subresource: String?, _ request: APIRequest) async throws -> JSONValue {
+    func replace(_ type: ResourceType, namespace: String?, name: String, subresource: String?, _ request: APIRequest) async throws -> APIResponse {
         var object = try request.decodedBody()
         try checkKind(object, type)
         guard let current = await store.get(type, namespace: namespace, name: name) else { throw APIError.notFound(type.plural, name, group: type.group) }
@@ -89,9 +117,9 @@ extension ClusterAPI {
             throw APIError.badRequest("the name of the object (\(given)) does not match the name on the URL (\(name))")
         }
         object = merged(current: current, incoming: object, subresource: subresource)
-        try validate(object, type, request)
-        let expected = object[path: "metadata", "resourceVersion"]?.stringValue
-        return try await store.update(type, object, expectedVersion: expected)
+        let decoded = try validate(object, type, request, options: "UpdateOptions")
+        let expected = decoded.object[path: "metadata", "resourceVersion"]?.stringValue
+        return .jsonWarning(200, try await store.update(type, decoded.object, expectedVersion: expected), warnings: decoded.warnings)
     }
 
     /// What survives an update: identity and creation metadata always; `status` only through
@@ -128,7 +156,7 @@ extension ClusterAPI {
             var create = request
             create.body = body.encoded()
             create.query["fieldManager"] = request.query["fieldManager"]
-            return .json(201, try await self.create(type, namespace: namespace, create))
+            return try await self.create(type, namespace: namespace, create)
         }
         guard let current else { throw APIError.notFound(type.plural, name, group: type.group) }
         var patched: JSONValue
@@ -148,9 +176,9 @@ extension ClusterAPI {
         }
         patched = merged(current: current, incoming: patched, subresource: subresource)
         if subresource == nil, type == .pods || type == .namespaces { patched["status"] = current["status"] }
-        try validate(patched, type, request)
+        let decoded = try validate(patched, type, request, options: "PatchOptions")
         let expected = body[path: "metadata", "resourceVersion"]?.stringValue
-        return .json(200, try await store.update(type, patched, expectedVersion: expected))
+        return .jsonWarning(200, try await store.update(type, decoded.object, expectedVersion: expected), warnings: decoded.warnings)
     }
 
     func delete(_ type: ResourceType, namespace: String?, name: String, _ request: APIRequest) async throws -> JSONValue {

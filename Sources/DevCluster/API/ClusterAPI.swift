@@ -4,7 +4,8 @@ import KubeAPI
 import Logging
 
 /// The API server's request handling, independent of the HTTP library: discovery, OpenAPI, and
-/// CRUD/watch over the object store, with pods handed to the kubelet.
+/// CRUD/watch over the object store, with pods handed to the kubelet. Every request is impersonated and
+/// authorized first (`admit`, Auth/), as kube-apiserver's filter chain does before routing.
 final class ClusterAPI: Sendable {
     let store: ObjectStore
     let kubelet: Kubelet
@@ -12,8 +13,14 @@ final class ClusterAPI: Sendable {
     let bookmarkInterval: Duration
     let faultSettings: FaultSettings
     let logger: Logger
+    let authenticator: Authenticator
+    let authorizer: RBACAuthorizer
+    let accessLog = AccessLog()
+    let warmUp = AuthorizerWarmUp()
 
-    init(store: ObjectStore, kubelet: Kubelet, address: String, bookmarkInterval: Duration, faultSettings: FaultSettings, logger: Logger) {
+    init(store: ObjectStore, kubelet: Kubelet, address: String, bookmarkInterval: Duration, faultSettings: FaultSettings, adminToken: String, logger: Logger) {
+        self.authenticator = Authenticator(adminToken: adminToken, store: store)
+        self.authorizer = RBACAuthorizer(store: store)
         self.faultSettings = faultSettings
         self.store = store
         self.kubelet = kubelet
@@ -24,7 +31,7 @@ final class ClusterAPI: Sendable {
 
     func handle(_ request: APIRequest) async -> APIResponse {
         do {
-            return try await route(request)
+            return try await route(try await admit(request))
         } catch let error as APIError {
             return .error(error)
         } catch {
@@ -51,8 +58,8 @@ final class ClusterAPI: Sendable {
             return .json(200, document)
         case .openAPIv2:
             throw pathNotFound(request.path)
-        case .accessReview(let kind) where request.method == "POST":
-            return .json(201, try accessReview(kind, request))
+        case .review(let group, let plural) where request.method == "POST":
+            return .json(201, try await review(group: group, plural: plural, request))
         case .resource(let group, let version, let plural, let namespace, let name, let subresource):
             guard let served = ServedResource.find(group: group, version: version, plural: plural) else { throw pathNotFound(request.path) }
             return try await resource(served, namespace: namespace, name: name, subresource: subresource, request)
@@ -65,25 +72,6 @@ final class ClusterAPI: Sendable {
         APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource", details: [:])
     }
 
-    /// `kubectl auth can-i`: the only user is the cluster admin, so everything is allowed.
-    private func accessReview(_ kind: String, _ request: APIRequest) throws(APIError) -> JSONValue {
-        // kubectl may send this one as protobuf; the answer does not depend on the question, so a
-        // body we cannot read gets a generic review (answered in JSON, which kubectl also accepts).
-        var review = (try? request.decodedBody()) ?? [
-            "kind": .string(kind == "selfsubjectaccessreviews" ? "SelfSubjectAccessReview" : "SelfSubjectRulesReview"),
-            "apiVersion": "authorization.k8s.io/v1", "metadata": [:], "spec": [:],
-        ]
-        switch kind {
-        case "selfsubjectaccessreviews":
-            review["status"] = ["allowed": true, "reason": "devcluster: the kubeconfig user is cluster-admin"]
-        case "selfsubjectrulesreviews":
-            review["status"] = ["resourceRules": [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]], "nonResourceRules": [["verbs": ["*"], "nonResourceURLs": ["*"]]], "incomplete": false]
-        default:
-            throw pathNotFound(request.path)
-        }
-        return review
-    }
-
     private func resource(
         _ served: ServedResource, namespace: String?, name: String?, subresource: String?, _ request: APIRequest
     ) async throws -> APIResponse {
@@ -91,12 +79,16 @@ final class ClusterAPI: Sendable {
         if !type.namespaced, namespace != nil { throw pathNotFound(request.path) }
         if let subresource, !served.subresources.contains(subresource) { throw pathNotFound(request.path) }
         if served.readOnly, !["GET"].contains(request.method) { throw APIError.methodNotAllowed(request.method) }
+        if type == .serviceAccounts, subresource == "token", let name {
+            guard request.method == "POST" else { throw APIError.methodNotAllowed(request.method) }
+            return .json(201, try await tokenRequest(namespace: namespace ?? "default", serviceAccount: name, request))
+        }
         switch (request.method, name) {
         case ("GET", nil):
             if request.flag("watch") { return try await watch(type, namespace: namespace, request) }
             return .json(200, try await list(type, namespace: namespace, request))
         case ("POST", nil):
-            return .json(201, try await create(type, namespace: namespace, request))
+            return try await create(type, namespace: namespace, request)
         case ("GET", let name?):
             if subresource == "log" { return try await log(namespace: namespace ?? "default", name: name, request) }
             guard let object = await store.get(type, namespace: namespace, name: name) else { throw APIError.notFound(type.plural, name, group: type.group) }
@@ -105,7 +97,7 @@ final class ClusterAPI: Sendable {
             }
             return .json(200, object)
         case ("PUT", let name?):
-            return .json(200, try await replace(type, namespace: namespace, name: name, subresource: subresource, request))
+            return try await replace(type, namespace: namespace, name: name, subresource: subresource, request)
         case ("PATCH", let name?):
             return try await patch(type, namespace: namespace, name: name, subresource: subresource, request)
         case ("DELETE", let name?):

@@ -18,7 +18,7 @@ enum OpenAPI {
 
     static func groupVersions() -> [(path: String, group: String, version: String)] {
         var result: [(String, String, String)] = [("api/v1", "", "v1")]
-        for group in Discovery.groups where group.name != "authorization.k8s.io" {
+        for group in Discovery.groups where !Discovery.reviewGroups.contains(group.name) {
             result.append(("apis/\(group.name)/\(group.version)", group.name, group.version))
         }
         return result

@@ -110,7 +110,7 @@ enum ProtobufBody {
             if !binary.isEmpty { object["binaryData"] = .object(binary) }
             if !stringData.isEmpty { object["stringData"] = .object(stringData) }
         default:
-            return nil
+            return AuthProtobuf.decode(kind: kind, message: message, into: object)
         }
         return object
     }

@@ -11,6 +11,9 @@ struct ContainerPlan: Sendable {
     var environment: [String: String]
     var workingDirectory: String
     var image: String
+    /// Where the container's `terminationMessagePath` lands in the sandbox, and the policy for it.
+    var terminationMessageFile: String
+    var fallbackToLogsOnError: Bool
 
     /// A reason/message pair the kubelet would put in `waiting` (CreateContainerConfigError...).
     struct ConfigError: Error {
@@ -29,6 +32,12 @@ struct ContainerPlan: Sendable {
             try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
             mounts.append((path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path, target))
         }
+        // The termination message file, as the kubelet bind-mounts it (default /dev/termination-log).
+        let terminationPath = container["terminationMessagePath"]?.stringValue ?? "/dev/termination-log"
+        let terminationFile = sandbox.terminationMessagePath(container: name)
+        try? FileManager.default.createDirectory(atPath: (terminationFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: terminationFile, contents: Data())
+        mounts.append((terminationPath, terminationFile))
         // Longest mount first, so /data/cache wins over /data.
         mounts.sort { $0.path.count > $1.path.count }
         func map(_ text: String) -> String {
@@ -100,7 +109,9 @@ struct ContainerPlan: Sendable {
             try? FileManager.default.createDirectory(atPath: workingDirectory, withIntermediateDirectories: true)
         }
         let final = (command + args).map { map(expand($0, environment)) }
-        return ContainerPlan(name: name, arguments: final, environment: environment, workingDirectory: workingDirectory, image: image)
+        return ContainerPlan(name: name, arguments: final, environment: environment, workingDirectory: workingDirectory, image: image,
+                             terminationMessageFile: terminationFile,
+                             fallbackToLogsOnError: container["terminationMessagePolicy"]?.stringValue == "FallbackToLogsOnError")
     }
 
     /// `$(VAR)` references, as the kubelet expands them in env values, command and args; `$$` escapes.

@@ -15,6 +15,7 @@ struct PodSandbox: Sendable {
 
     func volumePath(_ volume: String) -> String { "\(root)/volumes/\(volume)" }
     func logPath(container: String, restart: Int) -> String { "\(root)/logs/\(container)-\(restart).log" }
+    func terminationMessagePath(container: String) -> String { "\(root)/termination/\(container)" }
 
     /// Creates the folders and materialises volumes: emptyDir as an empty folder, configMap/secret as
     /// one file per key, hostPath as a link to the host folder.

@@ -71,10 +71,11 @@ extension PodWorker {
         let code = await process.waitForExit()
         unregister(cname)
         let finished = Date()
+        let message = TerminationMessage.read(plan: plan, exitCode: code, logPath: sandbox.logPath(container: cname, restart: restarts))
         _ = await update { p in
             PodStatus.setContainer(
                 &p, initContainer: initContainer, name: cname,
-                state: PodStatus.terminated(exitCode: code, reason: code == 0 ? "Completed" : "Error", startedAt: startedAt, finishedAt: finished),
+                state: PodStatus.terminated(exitCode: code, reason: code == 0 ? "Completed" : "Error", startedAt: startedAt, finishedAt: finished, message: message),
                 ready: false)
             if !initContainer { self.refreshReadiness(&p) }
         }

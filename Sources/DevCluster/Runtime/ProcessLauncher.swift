@@ -38,7 +38,11 @@ enum ProcessLauncher {
     }
 
     /// `argv[0]` is looked up in the given environment's PATH; stdout and stderr both go to `logPath`.
-    static func launch(arguments: [String], environment: [String: String], workingDirectory: String, logPath: String) throws -> LaunchedProcess {
+    /// With `security`, the process runs as that user through `setpriv` when the cluster runs as root
+    /// (a kubelet's runtime switches user the same way before exec); otherwise as the cluster's user.
+    static func launch(
+        arguments: [String], environment: [String: String], workingDirectory: String, logPath: String, security: ContainerSecurity? = nil
+    ) throws -> LaunchedProcess {
         guard let executable = arguments.first else { throw LaunchError(description: "empty command") }
         let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard logFD >= 0 else { throw LaunchError(description: "cannot open log file \(logPath): \(String(cString: strerror(errno)))") }
@@ -73,14 +77,24 @@ enum ProcessLauncher {
         guard let resolved else {
             throw LaunchError(description: "exec: \"\(executable)\": executable file not found in $PATH")
         }
-        let argv = arguments.map { strdup($0) } + [nil]
+        var program = resolved
+        var argumentList = arguments
+        if let security, let switcher = Credentials.switcher {
+            guard Credentials.mayExecute(resolved, security: security) else {
+                throw LaunchError(description: "exec: \"\(executable)\": permission denied")
+            }
+            // setpriv resolves argv[0] with the same PATH, so the program sees the argv it asked for.
+            program = switcher
+            argumentList = [switcher] + security.setprivOptions + ["--"] + arguments
+        }
+        let argv = argumentList.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, resolved, &actions, &attributes, argv, envp)
+        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
         guard result == 0 else {
             throw LaunchError(description: "cannot start \"\(executable)\": \(String(cString: strerror(result)))")
         }
@@ -102,5 +116,36 @@ enum ProcessLauncher {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+}
+
+/// Switching a container's process to its user, group and groups, as a root kubelet's runtime does.
+enum Credentials {
+    /// `setpriv` (util-linux), when the cluster runs as root and has one; nil means processes keep the
+    /// cluster's own identity.
+    static let switcher: String? = {
+        guard geteuid() == 0 else { return nil }
+        return ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv", "/sbin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// Whether the container's user may run the file: search permission on every folder on the way and
+    /// execute permission on the file, by owner, group or others as the kernel decides (root needs one x bit).
+    static func mayExecute(_ path: String, security: ContainerSecurity) -> Bool {
+        let groups = Set([security.gid] + security.supplementalGroups)
+        func allows(_ path: String, _ bit: mode_t) -> Bool {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return false }
+            if security.uid == 0 { return (info.st_mode & S_IFMT) == S_IFDIR || info.st_mode & 0o111 != 0 }
+            if Int64(info.st_uid) == security.uid { return info.st_mode & (bit << 6) != 0 }
+            if groups.contains(Int64(info.st_gid)) { return info.st_mode & (bit << 3) != 0 }
+            return info.st_mode & bit != 0
+        }
+        var folder = (path as NSString).deletingLastPathComponent
+        var folders: [String] = []
+        while !folder.isEmpty, folder != "/" {
+            folders.append(folder)
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        return folders.allSatisfy { allows($0, 0o1) } && allows(path, 0o1)
     }
 }

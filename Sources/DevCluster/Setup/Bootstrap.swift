@@ -2,7 +2,8 @@ import JSONValue
 import Foundation
 import KubeAPI
 
-/// The objects a fresh cluster has: the usual namespaces with their default service accounts, and the node.
+/// The objects a fresh cluster has: the usual namespaces with their default service accounts, the node,
+/// and the bootstrap RBAC policy.
 enum Bootstrap {
     static func seed(_ store: ObjectStore, configuration: DevClusterConfiguration) async throws {
         for namespace in ["default", "kube-system", "kube-public", "kube-node-lease"] {
@@ -24,6 +25,7 @@ enum Bootstrap {
             "nodeInfo": ["kubeletVersion": "v1.32.0-devcluster", "operatingSystem": "linux", "architecture": "amd64", "containerRuntimeVersion": "devcluster://local-processes"],
         ]
         _ = try await store.insert(.nodes, node)
+        try await BootstrapPolicy.seed(store)
     }
 
     static func format(_ value: Double) -> String {

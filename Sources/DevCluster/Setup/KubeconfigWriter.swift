@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes the kubeconfig `kubectl` and the glue use: cluster with our CA (embedded), token user, one context.
 enum KubeconfigWriter {
-    static func write(to path: String, server: String, caPath: String, token: String) throws {
+    static func write(to path: String, server: String, caPath: String, token: String, user: String = "devcluster-admin", namespace: String = "default") throws {
         let ca = try Data(contentsOf: URL(fileURLWithPath: caPath)).base64EncodedString()
         let text = """
             apiVersion: v1
@@ -13,15 +13,15 @@ enum KubeconfigWriter {
                 server: \(server)
                 certificate-authority-data: \(ca)
             users:
-            - name: devcluster-admin
+            - name: "\(user)"
               user:
                 token: \(token)
             contexts:
             - name: devcluster
               context:
                 cluster: devcluster
-                user: devcluster-admin
-                namespace: default
+                user: "\(user)"
+                namespace: \(namespace)
             current-context: devcluster
 
             """

@@ -22,6 +22,10 @@ enum Defaults {
             object[path: "metadata", "labels", "kubernetes.io/metadata.name"] = object[path: "metadata", "name"]
         case .events:
             if object["type"] == nil { object["type"] = "Normal" }
+        case .jobs:
+            object = JobController.defaulted(object)
+        case .roleBindings, .clusterRoleBindings:
+            object = RBACObjectValidation.defaulted(object, type: type)
         default: break
         }
         return object

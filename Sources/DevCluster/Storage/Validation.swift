@@ -7,62 +7,69 @@ import KubeAPI
 enum Validation {
     typealias Cause = (field: String, reason: String, message: String)
 
-    static let label1123Message =
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-    static let subdomainMessage =
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    static let label1123Message = NameFormats.dns1123LabelMessage
+    static let subdomainMessage = NameFormats.dns1123SubdomainMessage
 
-    static func isLabel(_ s: String) -> Bool {
-        guard let first = s.first, let last = s.last, s.count <= 63 else { return false }
-        return s.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
-            && first != "-" && last != "-"
-    }
+    static func isLabel(_ s: String) -> Bool { s.utf8.count <= 63 && NameFormats.isDNS1123Label(s) }
 
     /// The apiserver's subdomain regex does not bound each dot-separated part, only the whole (253).
-    static func isSubdomain(_ s: String) -> Bool {
-        s.count <= 253 && !s.isEmpty && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
-            guard let first = part.first, let last = part.last else { return false }
-            return part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") } && first != "-" && last != "-"
-        }
+    static func isSubdomain(_ s: String) -> Bool { s.utf8.count <= 253 && NameFormats.isDNS1123Subdomain(s) }
+
+    /// Label-style names (containers, volumes): one cause per `IsDNS1123Label` message.
+    static func labelCauses(_ field: String, _ value: String) -> [Cause] {
+        NameFormats.dns1123Label(value).map { invalid(field, value, $0) }
     }
 
-    /// Label-style names (containers, volumes, namespaces) with the apiserver's two distinct messages.
-    static func checkLabel(_ field: String, _ value: String) -> Cause? {
-        if value.count > 63 { return invalid(field, value, "must be no more than 63 characters") }
-        return isLabel(value) ? nil : invalid(field, value, label1123Message)
-    }
-
+    /// `field.Invalid` with a string value, printed with Go's `%q`.
     static func invalid(_ field: String, _ value: String, _ message: String) -> Cause {
-        (field, "FieldValueInvalid", "Invalid value: \"\(value)\": \(message)")
+        (field, "FieldValueInvalid", "Invalid value: \(goQuoted(value)): \(message)")
+    }
+
+    /// Go's `strconv.Quote` for the characters a manifest can carry: quotes, backslashes, control characters.
+    static func goQuoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f: out += String(format: "\\x%02x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     static func required(_ field: String) -> Cause { (field, "FieldValueRequired", "Required value") }
 
-    /// Object names: namespaces and service-account-like names are labels (≤ 63); the rest subdomains.
+    /// Object names (`ValidateObjectMetaAccessor` with the kind's name function): namespaces are DNS-1123
+    /// labels (`ValidateNamespaceName`), Services DNS-1035 labels, most kinds subdomains; one cause per message.
     static func checkName(_ object: JSONValue, resource: ResourceType) -> [Cause] {
         let name = object[path: "metadata", "name"]?.stringValue ?? ""
         if name.isEmpty { return [("metadata.name", "FieldValueRequired", "Required value: name or generateName is required")] }
-        if resource == .namespaces {
-            return checkLabel("metadata.name", name).map { [$0] } ?? []
+        if RBACObjectValidation.types.contains(resource) { return RBACObjectValidation.nameCauses(name) }
+        let messages = switch resource.kind {
+        case "Namespace": NameFormats.dns1123Label(name)
+        case "Service": NameFormats.dns1035Label(name)
+        default: NameFormats.dns1123Subdomain(name)
         }
-        if resource == .pods, name.count > 253 { return [invalid("metadata.name", name, "must be no more than 253 characters")] }
-        return isSubdomain(name) ? [] : [invalid("metadata.name", name, subdomainMessage)]
+        return messages.map { invalid("metadata.name", name, $0) }
     }
 
+    /// `ValidateLabels` (keys `IsQualifiedName`, values `IsValidLabelValue`) and `ValidateAnnotations`
+    /// (keys lower-cased, then `IsQualifiedName`): every error on the map's field, no key in the path.
+    /// Keys in sorted order (Go walks the map in random order).
     static func checkLabels(_ object: JSONValue) -> [Cause] {
         var causes: [Cause] = []
-        for (key, value) in object[path: "metadata", "labels"]?.objectValue ?? [:] {
+        for (key, value) in (object[path: "metadata", "labels"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            causes += NameFormats.qualifiedName(key).map { invalid("metadata.labels", key, $0) }
             let text = value.stringValue ?? ""
-            let nameOK = text.count <= 63 && (text.isEmpty || (text.first?.isLetterOrDigitASCII == true && text.last?.isLetterOrDigitASCII == true
-                && text.allSatisfy { $0.isLetterOrDigitASCII || "-_.".contains($0) }))
-            if !nameOK {
-                causes.append(invalid("metadata.labels", text,
-                    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, and must be no more than 63 characters"))
-            }
-            let keyName = key.split(separator: "/").last.map(String.init) ?? key
-            if keyName.isEmpty || keyName.count > 63 || !keyName.allSatisfy({ $0.isLetterOrDigitASCII || "-_.".contains($0) }) {
-                causes.append(invalid("metadata.labels", key, "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, and must be no more than 63 characters"))
-            }
+            causes += NameFormats.labelValue(text).map { invalid("metadata.labels", text, $0) }
+        }
+        for key in (object[path: "metadata", "annotations"]?.objectValue ?? [:]).keys.sorted() {
+            causes += NameFormats.qualifiedName(key.lowercased()).map { invalid("metadata.annotations", key, $0) }
         }
         return causes
     }
@@ -76,7 +83,7 @@ enum Validation {
         for (i, volume) in (spec["volumes"]?.arrayValue ?? []).enumerated() {
             let name = volume["name"]?.stringValue ?? ""
             if name.isEmpty { causes.append(required("spec.volumes[\(i)].name")) }
-            else if let cause = checkLabel("spec.volumes[\(i)].name", name) { causes.append(cause) }
+            else if !NameFormats.dns1123Label(name).isEmpty { causes += labelCauses("spec.volumes[\(i)].name", name) }
             else if !volumeNames.insert(name).inserted { causes.append(("spec.volumes[\(i)].name", "FieldValueDuplicate", "Duplicate value: \"\(name)\"")) }
         }
         var containerNames = Set<String>()
@@ -85,9 +92,14 @@ enum Validation {
                 let base = "spec.\(group)[\(i)]"
                 let name = container["name"]?.stringValue ?? ""
                 if name.isEmpty { causes.append(required("\(base).name")) }
-                else if let cause = checkLabel("\(base).name", name) { causes.append(cause) }
+                else if !NameFormats.dns1123Label(name).isEmpty { causes += labelCauses("\(base).name", name) }
                 else if !containerNames.insert(name).inserted { causes.append(("\(base).name", "FieldValueDuplicate", "Duplicate value: \"\(name)\"")) }
-                if (container["image"]?.stringValue ?? "").isEmpty { causes.append(required("\(base).image")) }
+                let image = container["image"]?.stringValue ?? ""
+                if image.isEmpty { causes.append(required("\(base).image")) }
+                // validateContainerOnlyForPod (k/k core/validation): the kubelet judges the rest of the reference.
+                else if image.trimmingCharacters(in: .whitespacesAndNewlines) != image {
+                    causes.append(invalid("\(base).image", image, "must not have leading or trailing whitespace"))
+                }
                 for (j, mount) in (container["volumeMounts"]?.arrayValue ?? []).enumerated() {
                     let volume = mount["name"]?.stringValue ?? ""
                     if !volumeNames.contains(volume) { causes.append(("\(base).volumeMounts[\(j)].name", "FieldValueNotFound", "Not found: \"\(volume)\"")) }
@@ -98,7 +110,7 @@ enum Validation {
         if let policy = spec["restartPolicy"]?.stringValue, !["Always", "OnFailure", "Never"].contains(policy) {
             causes.append(("spec.restartPolicy", "FieldValueNotSupported", "Unsupported value: \"\(policy)\": supported values: \"Always\", \"OnFailure\", \"Never\""))
         }
-        return causes
+        return causes + QuantityFields.negativeCauses(pod, kind: "Pod")
     }
 }
 

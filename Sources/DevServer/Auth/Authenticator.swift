@@ -1,4 +1,5 @@
 import Foundation
+import JSONValue
 
 /// Who is calling: the company and user a request acts as (one company per data directory).
 struct Identity: Sendable, Equatable {
@@ -62,7 +63,7 @@ struct Authenticator: Sendable {
             throw APIError.invalidToken("Invalid token")
         }
         // Tokens from another data directory carry another company: reject them instead of mixing tenants.
-        guard claims["identity"]?["company"]?.stringValue == identity.company else {
+        guard claims["identity"]?["company"]?.strictString == identity.company else {
             throw APIError.invalidToken("Invalid token")
         }
         return identity

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JSONValue
 
 /// HS256 JSON Web Tokens. The official clients decode the token (unverified) and read `api_version`,
 /// `server_version`, `feature_set` and `identity`; the server verifies signature and expiry on every Bearer call.
@@ -12,7 +13,7 @@ struct JWTSigner: Sendable {
 
     func sign(_ claims: JSONValue) -> String {
         let header: JSONValue = ["alg": "HS256", "typ": "JWT"]
-        let signingInput = Self.base64URL(header.serializedBytes()) + "." + Self.base64URL(claims.serializedBytes())
+        let signingInput = Self.base64URL(header.encodedBytes()) + "." + Self.base64URL(claims.encodedBytes())
         let mac = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: key)
         return signingInput + "." + Self.base64URL(Array(mac))
     }
@@ -29,7 +30,7 @@ struct JWTSigner: Sendable {
         guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: key) else {
             throw .badSignature
         }
-        guard let claims = try? JSONValue.parse(payload), claims.objectValue != nil else { throw .malformed }
+        guard let claims = try? JSONValue.decode(payload), claims.objectValue != nil else { throw .malformed }
         if let exp = claims["exp"]?.doubleValue, exp < now.timeIntervalSince1970 { throw .expired }
         return claims
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValue
 
 /// The `get_all` request language shared by tasks, queues and projects: ids, name regex, tag filters with
 /// `-x`/`__$all`/`__$any`/`__$not`, direct field filters, `only_fields` projection (dotted), `order_by`, paging.
@@ -7,7 +8,7 @@ struct ListQuery: Sendable {
     var name: NSRegularExpressionBox?
     var tags: TagFilter?
     var systemTags: TagFilter?
-    var fieldFilters: [(path: [Substring], values: [JSONValue])] = []
+    var fieldFilters: [(path: [String], values: [JSONValue])] = []
     var onlyFields: [String]?
     var orderBy: [String] = []
     var page: Int?
@@ -37,26 +38,26 @@ struct ListQuery: Sendable {
         for (key, value) in call.body.objectValue ?? [:] where !value.isNull {
             guard filterKeys.contains(key) || filterPrefixes.contains(where: { key.hasPrefix($0) }) else { continue }
             let values: [JSONValue] = value.arrayValue ?? [value]
-            fieldFilters.append((key.split(separator: "."), values))
+            fieldFilters.append((key.split(separator: ".").map(String.init), values))
         }
     }
 
     func matches(_ doc: JSONValue) throws(APIError) -> Bool {
-        if let ids, !ids.contains(doc["id"]?.stringValue ?? "") { return false }
+        if let ids, !ids.contains(doc["id"]?.strictString ?? "") { return false }
         if let name {
-            let text = doc["name"]?.stringValue ?? ""
+            let text = doc["name"]?.strictString ?? ""
             if name.regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil { return false }
         }
         if let tags, !tags.matches(doc["tags"]?.stringList ?? []) { return false }
         if let systemTags, !systemTags.matches(doc["system_tags"]?.stringList ?? []) { return false }
         for filter in fieldFilters {
-            let actual = doc.value(atPath: filter.path) ?? .null
+            let actual = doc.value(at: filter.path) ?? .null
             let candidates = actual.arrayValue ?? [actual]
             let wanted = filter.values.map(Self.normalized)
             if !candidates.contains(where: { wanted.contains(Self.normalized($0)) }) { return false }
         }
         if let searchText, !searchText.isEmpty {
-            let haystack = [doc["id"], doc["name"], doc["comment"]].compactMap { $0?.stringValue }.joined(separator: "\n")
+            let haystack = [doc["id"], doc["name"], doc["comment"]].compactMap { $0?.strictString }.joined(separator: "\n")
             if !haystack.localizedCaseInsensitiveContains(searchText) { return false }
         }
         return true
@@ -72,12 +73,13 @@ struct ListQuery: Sendable {
 
     func sort(_ docs: [JSONValue]) -> [JSONValue] {
         guard !orderBy.isEmpty else { return docs }
-        let keys = orderBy.map { spec -> (path: [Substring], descending: Bool) in
-            spec.hasPrefix("-") ? (spec.dropFirst().split(separator: "."), true) : (spec.split(separator: "."), false)
+        let keys = orderBy.map { spec -> (path: [String], descending: Bool) in
+            let descending = spec.hasPrefix("-")
+            return (spec.dropFirst(descending ? 1 : 0).split(separator: ".").map(String.init), descending)
         }
         return docs.sorted { lhs, rhs in
             for key in keys {
-                let left = lhs.value(atPath: key.path) ?? .null, right = rhs.value(atPath: key.path) ?? .null
+                let left = lhs.value(at: key.path) ?? .null, right = rhs.value(at: key.path) ?? .null
                 if let ordered = Self.compare(left, right) { return key.descending ? !ordered : ordered }
             }
             return false
@@ -86,9 +88,9 @@ struct ListQuery: Sendable {
 
     /// true if lhs < rhs, false if lhs > rhs, nil if equal or incomparable.
     private static func compare(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool? {
-        if let left = lhs.stringValue, let right = rhs.stringValue, left != right { return left < right }
+        if let left = lhs.strictString, let right = rhs.strictString, left != right { return left < right }
         if let left = lhs.doubleValue, let right = rhs.doubleValue, left != right,
-           lhs.stringValue == nil, rhs.stringValue == nil { return left < right }
+           lhs.strictString == nil, rhs.strictString == nil { return left < right }
         if lhs.isNull && !rhs.isNull { return true }
         if !lhs.isNull && rhs.isNull { return false }
         return nil
@@ -106,16 +108,16 @@ struct ListQuery: Sendable {
         guard let onlyFields, !onlyFields.isEmpty else { return doc }
         var result: JSONValue = .object([:])
         for field in onlyFields {
-            let path = field.split(separator: ".")
-            if let value = doc.value(atPath: path) {
-                result.setValue(value, atPath: path)
+            let path = field.split(separator: ".").map(String.init)
+            if let value = doc.value(at: path) {
+                result.set(value, at: path)
                 continue
             }
             // Like a Mongo projection: an existing parent object shows up (possibly empty) even if the leaf is absent.
             for depth in stride(from: path.count - 1, to: 0, by: -1) {
                 let parent = Array(path.prefix(depth))
-                if doc.value(atPath: parent)?.objectValue != nil {
-                    if result.value(atPath: parent) == nil { result.setValue(.object([:]), atPath: parent) }
+                if doc.value(at: parent)?.objectValue != nil {
+                    if result.value(at: parent) == nil { result.set(.object([:]), at: parent) }
                     break
                 }
             }

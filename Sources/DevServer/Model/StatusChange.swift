@@ -1,3 +1,5 @@
+import JSONValue
+
 /// Writes a status change into a task document the way upstream's `ChangeStatusRequest.execute` does, and
 /// reports the changed fields (what `data.fields` of an UpdateResponse carries).
 enum StatusChange {
@@ -24,7 +26,7 @@ enum StatusChange {
 
     /// Sets a (possibly dotted) field and records it in `fields` under the dotted name, as upstream reports it.
     static func set(_ key: String, _ value: JSONValue, on task: inout JSONValue, fields: inout [String: JSONValue]) {
-        task.setValue(value, atPath: key.split(separator: "."))
+        task.set(value, at: key.split(separator: ".").map(String.init))
         fields[key] = value
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONValue
 
 /// One decoded API call as endpoints see it: the merged body/query object (or json-lines batch), the caller's
 /// identity and the X-ClearML-* headers that matter.
@@ -24,7 +25,7 @@ struct APICall: Sendable {
 
     func requiredString(_ field: String) throws(APIError) -> String {
         let value = try required(field)
-        guard let string = value.stringValue else {
+        guard let string = value.strictString else {
             throw APIError.validation("\(field): expected a string")
         }
         return string
@@ -42,7 +43,7 @@ struct APICall: Sendable {
 
     func bool(_ field: String, default fallback: Bool = false) throws(APIError) -> Bool {
         guard let value = body[field], !value.isNull else { return fallback }
-        guard let flag = value.boolValue else { throw APIError.validation("\(field): expected a boolean") }
+        guard let flag = value.lenientBool else { throw APIError.validation("\(field): expected a boolean") }
         return flag
     }
 
@@ -59,7 +60,7 @@ struct APICall: Sendable {
         case .array(let items):
             var result: [String] = []
             for item in items {
-                guard let string = item.stringValue else { throw APIError.validation("\(field): expected a list of strings") }
+                guard let string = item.strictString else { throw APIError.validation("\(field): expected a list of strings") }
                 result.append(string)
             }
             return result

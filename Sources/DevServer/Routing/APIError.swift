@@ -1,3 +1,5 @@
+import JSONValue
+
 /// An error answered in the upstream envelope: HTTP status = `code`, `meta.result_subcode` = `subcode`.
 /// Messages follow upstream's `"<text>: k=v, ..."` shape (apierrors/errors.conf) so clients that match on
 /// the text keep working.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSONValue
 import Logging
 
 /// Takes any HTTP request, finds the endpoint, authenticates, decodes and answers in the upstream envelope.
@@ -86,7 +87,7 @@ struct Dispatcher: Sendable {
         do {
             let data = try await endpoint.handler(call)
             var outcome = Envelope.success(data, meta: meta)
-            if path.name == "auth.login", let token = data["token"]?.stringValue {
+            if path.name == "auth.login", let token = data["token"]?.strictString {
                 outcome.setCookie = "\(Authenticator.cookieName)=\(token); Path=/; HttpOnly"
             }
             return outcome

@@ -1,3 +1,5 @@
+import JSONValue
+
 /// The upstream response envelope (`service_repo/apicall.py get_response`): HTTP status == `meta.result_code`.
 enum Envelope {
     struct Meta: Sendable {
@@ -38,6 +40,6 @@ enum Envelope {
             ],
             "data": data,
         ]
-        return Dispatcher.Outcome(status: code, body: envelope.serializedBytes(), setCookie: nil)
+        return Dispatcher.Outcome(status: code, body: envelope.encodedBytes(), setCookie: nil)
     }
 }

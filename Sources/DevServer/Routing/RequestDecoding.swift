@@ -1,4 +1,5 @@
 import Foundation
+import JSONValue
 
 /// Turns the HTTP path, query string and body into an endpoint name, version and JSON, the way upstream's
 /// `service_repo.parse_endpoint_path` and `request_handlers._update_call_data` do.
@@ -43,18 +44,18 @@ enum RequestDecoding {
             let value = convert(parts.count > 1 ? decodeComponent(parts[1]) ?? "" : "")
             let isList = key.hasSuffix("[]")
             if isList { key.removeLast(2) }
-            let path = key.split(separator: ".")
+            let path = key.split(separator: ".").map(String.init)
             guard !path.isEmpty else { continue }
             if isList {
-                var list = result.value(atPath: path)?.arrayValue ?? []
+                var list = result.value(at: path)?.arrayValue ?? []
                 list.append(value)
-                result.setValue(.array(list), atPath: path)
-            } else if let existing = result.value(atPath: path) {
+                result.set(.array(list), at: path)
+            } else if let existing = result.value(at: path) {
                 // A repeated key becomes a list, like werkzeug's MultiDict.
                 let list = (existing.arrayValue ?? [existing]) + [value]
-                result.setValue(.array(list), atPath: path)
+                result.set(.array(list), at: path)
             } else {
-                result.setValue(value, atPath: path)
+                result.set(value, at: path)
             }
         }
         return result.objectValue ?? [:]
@@ -90,7 +91,7 @@ enum RequestDecoding {
             var items: [JSONValue] = []
             for line in bytes.split(separator: 0x0A) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
                 do {
-                    items.append(try JSONValue.parse(Array(line)))
+                    items.append(try JSONValue.decode(Array(line)))
                 } catch {
                     throw APIError.invalidJSON("\(error)")
                 }
@@ -98,7 +99,7 @@ enum RequestDecoding {
             return .batch(items)
         }
         do {
-            return .object(try JSONValue.parse(bytes))
+            return .object(try JSONValue.decode(bytes))
         } catch {
             throw APIError.invalidJSON("\(error)")
         }

@@ -1,4 +1,5 @@
 import GRDB
+import JSONValue
 
 /// Queues and their entries. Entries live in their own table keyed by an integer position, so a pop is an
 /// indexed lookup + delete of the smallest position: constant work however long the backlog.
@@ -16,10 +17,10 @@ enum QueueStore {
     }
 
     static func save(_ db: Database, _ queue: JSONValue) throws {
-        guard let id = queue["id"]?.stringValue, let name = queue["name"]?.stringValue else { return }
+        guard let id = queue["id"]?.strictString, let name = queue["name"]?.strictString else { return }
         try db.execute(
             sql: "INSERT OR REPLACE INTO queues(id, name, doc) VALUES (?, ?, ?)",
-            arguments: [id, name, queue.serialized()])
+            arguments: [id, name, queue.encodedString()])
     }
 
     /// Creates a queue; names are unique (400/801) and at least 3 characters (400/800), as upstream.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONValue
 
 /// The SQLite database behind the server (`<data-dir>/clearml.sqlite`, WAL mode).
 ///
@@ -69,10 +70,10 @@ extension Database {
 
     func document(sql: String, arguments: StatementArguments = StatementArguments()) throws -> JSONValue? {
         guard let text = try String.fetchOne(self, sql: sql, arguments: arguments) else { return nil }
-        return try JSONValue.parse(text)
+        return try JSONValue.decode(text)
     }
 
     func documents(sql: String, arguments: StatementArguments = StatementArguments()) throws -> [JSONValue] {
-        try String.fetchAll(self, sql: sql, arguments: arguments).map { try JSONValue.parse($0) }
+        try String.fetchAll(self, sql: sql, arguments: arguments).map { try JSONValue.decode($0) }
     }
 }

@@ -1,4 +1,5 @@
 import GRDB
+import JSONValue
 
 /// Task documents, with the columns `tasks.get_all` and the watchdog filter on kept in sync on every save.
 enum TaskStore {
@@ -13,16 +14,16 @@ enum TaskStore {
     }
 
     static func save(_ db: Database, _ task: JSONValue) throws {
-        guard let id = task["id"]?.stringValue else { return }
+        guard let id = task["id"]?.strictString else { return }
         try db.execute(
             sql: """
                 INSERT OR REPLACE INTO tasks(id, status, project, name, queue, created, last_update, doc)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                id, task["status"]?.stringValue ?? "created", task["project"]?.stringValue,
-                task["name"]?.stringValue ?? "", task["execution"]?["queue"]?.stringValue,
-                task["created"]?.stringValue ?? "", task["last_update"]?.stringValue ?? "", task.serialized(),
+                id, task["status"]?.strictString ?? "created", task["project"]?.strictString,
+                task["name"]?.strictString ?? "", task["execution"]?["queue"]?.strictString,
+                task["created"]?.strictString ?? "", task["last_update"]?.strictString ?? "", task.encodedString(),
             ])
     }
 

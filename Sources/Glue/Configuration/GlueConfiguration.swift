@@ -41,6 +41,10 @@ public struct GlueConfiguration: Sendable {
     public var maxPods: Int?
     /// The pod template every queue without its own uses (already merged with `--overrides-yaml`).
     public var baseTemplate: JSONValue?
+    /// Where the base template and each queue's settings came from, for error messages
+    /// (`--template-yaml /etc/glue/pod.yaml`, `--queue-config /etc/glue/queues.yaml queues.gpu`).
+    public var baseTemplateSource = "the built-in pod template"
+    public var queueSources: [String: String] = [:]
     public var render: PodRenderSettings
     public var policy = PodDecisionPolicy()
     /// Namespaces whose pods the monitor watches (the glue's, plus any a template names).

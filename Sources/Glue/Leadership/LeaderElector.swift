@@ -12,15 +12,25 @@ struct LeaderElector: Sendable {
     let settings: LeaderElectionSettings
     let gate: LeadershipGate
     let metrics: GlueMetrics
+    let health: Health
     let logger: Logger
 
     func run() async {
         var observed: (record: String, at: ContinuousClock.Instant)?
         var lastRenew: ContinuousClock.Instant?
+        // The last time this replica knew the lease's state (held it, or read another holder's record).
+        var lastKnown = ContinuousClock.now
+        var failing = false
         while !Task.isCancelled {
             let leading = await gate.mayLaunch()
             do {
                 let held = try await tryAcquireOrRenew(observed: &observed)
+                lastKnown = .now
+                if failing {
+                    failing = false
+                    await health.leaseFailing(nil)
+                    logger.notice("lease calls work again", metadata: ["lease": "\(settings.namespace)/\(settings.leaseName)"])
+                }
                 if held {
                     lastRenew = .now
                     if !leading {
@@ -32,9 +42,19 @@ struct LeaderElector: Sendable {
                     await stepDown("another replica holds the lease")
                 }
             } catch {
-                logger.warning("lease update failed", metadata: ["error": "\(error)"])
+                var metadata: Logger.Metadata = ["lease": "\(settings.namespace)/\(settings.leaseName)", "error": "\(error)"]
+                if let error = error as? KubeError, KubeAccess.isRBACDenial(error) {
+                    metadata["missing_rule"] = "get, create and update leases (API group coordination.k8s.io) in namespace \(settings.namespace)"
+                }
+                logger.warning("lease update failed", metadata: metadata)
                 if leading, let lastRenew, ContinuousClock.now - lastRenew > settings.renewDeadline {
                     await stepDown("could not renew the lease within \(settings.renewDeadline)")
+                }
+                if !failing, ContinuousClock.now - lastKnown > settings.leaseDuration {
+                    failing = true
+                    let why = "no lease call has worked for over \(settings.leaseDuration): \(error)"
+                    logger.warning("not ready: leader election is failing", metadata: ["reason": "\(why)"])
+                    await health.leaseFailing(why)
                 }
             }
             try? await Task.sleep(for: settings.retryPeriod)

@@ -13,7 +13,7 @@ enum ObservationBuilder {
 
     static func observe(
         taskID: String, pod: JSONValue?, lastSeen: JSONValue?, task: TaskState, lastReported: String?,
-        waitingFor: (String, String) -> Duration, finishedFor: Duration?, taskFinalFor: Duration
+        waitingFor: (String, String) -> Duration, finishedFor: Duration?, taskFinalFor: Duration, pendingQueue: String? = nil
     ) -> PodObservation {
         let view = PodView(pod ?? lastSeen ?? [:])
         let phase: PodObservation.Phase = pod == nil ? .gone : (PodObservation.Phase(rawValue: view.phase) ?? .unknown)
@@ -30,8 +30,19 @@ enum ObservationBuilder {
                 observation.waiting.append(.init(container: status.name, reason: reason, message: message, duration: waitingFor(status.name, reason)))
             }
         }
-        if let main = view.containerStatuses.first, case .terminated(let code, let reason, _, _) = main.state {
-            observation.terminated = (code, reason)
+        // The task container's end, or the init container that failed before it could start.
+        let failedInit = view.initContainerStatuses.first {
+            if case .terminated(let code, _, _, _) = $0.state { return code != 0 }
+            return false
+        }
+        if let ended = view.containerStatuses.first ?? failedInit, case .terminated(let code, let reason, let message, _) = ended.state {
+            let text = message?.trimmingCharacters(in: .whitespacesAndNewlines)
+            observation.terminated = PodObservation.Termination(
+                container: ended.name, exitCode: code, reason: reason, message: text?.isEmpty == false ? text : nil,
+                initContainer: view.containerStatuses.first.map { _ in false } ?? true)
+        }
+        if let queue = task.queue, task.status == "queued", let pendingQueue, queue != pendingQueue {
+            observation.taskQueuedElsewhere = true
         }
         if phase == .succeeded || phase == .failed { observation.finishedAgo = finishedFor ?? .zero }
         return observation

@@ -49,12 +49,20 @@ public enum PodDecision {
                 return (pod.finishedAgo ?? .zero) >= delay ? [.deletePod(reason: "finished (\(pod.phase.rawValue))")] : []
             }
             if pod.taskStatus == "in_progress", (pod.finishedAgo ?? .zero) < policy.finishGrace { return [] }
+            // Queued again elsewhere (a user re-enqueued it, the agent refused a claim it had lost): not this
+            // pod's task any more. Its name must be free for the next pod.
+            if pod.taskQueuedElsewhere { return [.deletePod(reason: "\(podEnd(pod)); the task is queued again")] }
+            let said = pod.terminated?.message.map { ": " + lastLines($0) } ?? ""
             // A pod that ran and ended before its agent took the task failed by itself (a wrong command,
-            // an image without bash): running it again would fail again. Only eviction is preemption.
+            // an image without bash, a refused claim): running it again would fail again. Only eviction is
+            // preemption. The pod stays for the failed-pod retention, for `kubectl logs` and `describe`.
             if pod.phase == .failed, pod.taskStatus == "queued", !preempted(pod) {
-                return [.failTask(reason: "K8S glue error: \(podEnd(pod)) before the agent started the task"), .deletePod(reason: podEnd(pod))]
+                return [.failTask(reason: "K8S glue error: \(podEnd(pod)) before the agent started the task\(said)")]
             }
-            return lost(pod, policy: policy, why: podEnd(pod)) + [.deletePod(reason: podEnd(pod))]
+            if pod.taskStatus == "queued" && policy.requeueOnPreemption {
+                return [.deletePod(reason: podEnd(pod)), .requeueTask(reason: podEnd(pod))]
+            }
+            return [.failTask(reason: podEnd(pod) + said)]
         case .gone:
             if taskFinal { return [] }
             return lost(pod, policy: policy, why: pod.reason.map { "pod deleted (\($0))" } ?? "pod deleted")
@@ -101,9 +109,16 @@ public enum PodDecision {
         var text = "pod \(pod.phase.rawValue.lowercased())"
         if let reason = pod.reason { text += ": " + describe(reason, pod.message) }
         if let terminated = pod.terminated {
-            text += " (exit code \(terminated.exitCode)" + (terminated.reason.map { ", \($0)" } ?? "") + ")"
+            let place = terminated.initContainer ? "init container \(terminated.container) " : ""
+            text += " (\(place)exit code \(terminated.exitCode)" + (terminated.reason.map { ", \($0)" } ?? "") + ")"
         }
         return text
+    }
+
+    /// The end of a termination message, short enough for a status reason.
+    static func lastLines(_ message: String, limit: Int = 400) -> String {
+        let lines = message.split(separator: "\n", omittingEmptySubsequences: true).suffix(3).joined(separator: " | ")
+        return lines.count > limit ? "..." + String(lines.suffix(limit)) : lines
     }
 
     static func describe(_ reason: String, _ message: String?) -> String {

@@ -52,6 +52,7 @@ struct PodMonitor: Sendable {
             state.pending[change.taskID] = change
         case .tick:
             context.metrics.podsByPhase(await context.cache.podsByPhase())
+            await reportUnservedQueuePods(state: &state)
             guard await gate.mayLaunch() else { return }
             // Changed pods, and pods whose task decides what happens next (pending: abort, grace timers;
             // finished: cleanup), every tick; running pods, whose agent handles aborts itself, only every
@@ -126,7 +127,7 @@ struct PodMonitor: Sendable {
         var observation = ObservationBuilder.observe(
             taskID: change.taskID, pod: change.pod, lastSeen: change.lastSeen, task: task, lastReported: state.reported[change.taskID],
             waitingFor: { waiting["\($0)/\($1)"] ?? .zero }, finishedFor: finishedFor,
-            taskFinalFor: state.finalSince[change.taskID].map { now - $0 } ?? .zero)
+            taskFinalFor: state.finalSince[change.taskID].map { now - $0 } ?? .zero, pendingQueue: context.pendingQueueID)
         if observation.phase == .pending, observation.waiting.isEmpty, observation.unschedulable == nil {
             await refreshWarnings(change.taskID, pod: view, now: now, state: &state)
             observation.recentWarnings = state.warnings[change.taskID] ?? []
@@ -167,10 +168,17 @@ struct PodMonitor: Sendable {
                     _ = try await context.kube.delete(.pods, namespace: PodView(pod).namespace, name: observation.podName,
                                                       options: DeleteOptions(propagationPolicy: .background))
                 }
+                await context.health.clearForbidden(.deletePods)
             } catch let error as KubeError where error.kind == .notFound {
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("could not delete the pod; retrying next round", metadata: ["error": "\(error)"])
+                var metadata: Logger.Metadata = ["error": "\(error)"]
+                if let error = error as? KubeError, KubeAccess.isRBACDenial(error) {
+                    let resource: ResourceType = context.configuration.render.kind == .job ? .jobs : .pods
+                    metadata["missing_rule"] = "\(KubeAccess.missingRule(verb: "delete", resource: resource, namespace: PodView(pod).namespace))"
+                    await context.health.reportForbidden(.deletePods, error.message)
+                }
+                logger.warning("could not delete the pod; retrying next round", metadata: metadata)
                 state.retry(change.taskID, action)
             }
         case .failTask(let reason):
@@ -207,8 +215,33 @@ struct PodMonitor: Sendable {
             state.warnings[task] = events.items
                 .filter { $0[path: "source", "component"]?.stringValue != "clearml-glue" && $0["reportingComponent"]?.stringValue != "clearml-glue" }
                 .suffix(3).map { PodDecision.describe($0["reason"]?.stringValue ?? "Warning", $0["message"]?.stringValue) }
+        } catch let error as KubeError where KubeAccess.isRBACDenial(error) {
+            // Without this rule FailedMount and sandbox errors never reach the task: say so, once.
+            if !state.eventsDenied {
+                state.eventsDenied = true
+                context.logger.warning("RBAC denies reading pod events, so pending reasons from events are not reported", metadata: [
+                    "missing_rule": "\(KubeAccess.missingRule(verb: "list", resource: .events, namespace: pod.namespace))", "error": "\(error.message)",
+                ])
+            }
         } catch {
             context.logger.debug("could not read the pod's events", metadata: ["pod": "\(pod.name)", "error": "\(error)"])
+        }
+    }
+
+    /// Pods of a queue dropped from the configuration (a `helm upgrade` that removed it) keep running
+    /// their tasks to the end and keep their place in max pods, since they use the cluster as much as
+    /// any other. Said once per change at info level and as a gauge, so a stalled queue has a visible cause.
+    private func reportUnservedQueuePods(state: inout MonitorState) async {
+        let served = Set(context.queues.map(\.id))
+        let unserved = await context.cache.livePodsByQueue().filter { !served.contains($0.key) && !$0.key.isEmpty }
+        let total = unserved.values.reduce(0, +)
+        context.metrics.unservedQueuePods.set(Double(total))
+        guard unserved != state.unservedQueuePods else { return }
+        state.unservedQueuePods = unserved
+        for (queue, count) in unserved.sorted(by: { $0.key < $1.key }) {
+            context.logger.info("pods of a queue this glue no longer serves keep running and count toward max pods", metadata: [
+                "queue_id": "\(queue)", "pods": "\(count)",
+            ])
         }
     }
 
@@ -228,6 +261,8 @@ struct MonitorState {
     var ticks = 0
     var warnings: [String: [String]] = [:]
     var warningsReadAt: [String: ContinuousClock.Instant] = [:]
+    var eventsDenied = false
+    var unservedQueuePods: [String: Int] = [:]
     private var done: [String: Set<String>] = [:]
 
     mutating func record(_ id: String, _ task: ObservationBuilder.TaskState) {

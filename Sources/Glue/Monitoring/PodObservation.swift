@@ -30,8 +30,29 @@ public struct PodObservation: Sendable, Equatable {
     /// `PodScheduled=False` with its reason and message.
     public var unschedulable: (reason: String, message: String)?
     public var waiting: [Waiting]
-    /// The task container's termination (exit code and reason, e.g. 137 OOMKilled).
-    public var terminated: (exitCode: Int, reason: String?)?
+    /// How a container ended: the task container (exit code and reason, e.g. 137 OOMKilled), or the init
+    /// container that failed first. `message` is the termination message: what the agent wrote to its
+    /// termination log (a refused claim says why), or the log tail under `FallbackToLogsOnError`.
+    public struct Termination: Sendable, Equatable {
+        public var container: String
+        public var exitCode: Int
+        public var reason: String?
+        public var message: String?
+        public var initContainer: Bool
+
+        public init(container: String = "task", exitCode: Int, reason: String? = nil, message: String? = nil, initContainer: Bool = false) {
+            self.container = container
+            self.exitCode = exitCode
+            self.reason = reason
+            self.message = message
+            self.initContainer = initContainer
+        }
+    }
+
+    public var terminated: Termination?
+    /// The task is queued in a queue other than the glue's pending queue: someone (a user, another glue)
+    /// put it back, so a pod that ends before claiming it is no reason to fail it.
+    public var taskQueuedElsewhere = false
     /// Time since the pod finished, for the cleanup delay.
     public var finishedAgo: Duration?
     public var recentWarnings: [String]
@@ -55,7 +76,7 @@ public struct PodObservation: Sendable, Equatable {
         lhs.taskID == rhs.taskID && lhs.podName == rhs.podName && lhs.phase == rhs.phase && lhs.reason == rhs.reason
             && lhs.message == rhs.message && lhs.unschedulable?.reason == rhs.unschedulable?.reason
             && lhs.unschedulable?.message == rhs.unschedulable?.message && lhs.waiting == rhs.waiting
-            && lhs.terminated?.exitCode == rhs.terminated?.exitCode && lhs.terminated?.reason == rhs.terminated?.reason
+            && lhs.terminated == rhs.terminated && lhs.taskQueuedElsewhere == rhs.taskQueuedElsewhere
             && lhs.finishedAgo == rhs.finishedAgo && lhs.recentWarnings == rhs.recentWarnings && lhs.taskStatus == rhs.taskStatus
             && lhs.lastReportedMessage == rhs.lastReportedMessage && lhs.taskFinalFor == rhs.taskFinalFor
     }

@@ -10,6 +10,7 @@ public final class GlueMetrics: Sendable {
     let podsCreated: Counter
     let dispatchLatency: DurationHistogram
     let leader: Gauge
+    let unservedQueuePods: Gauge
     let cacheSynced: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -18,6 +19,9 @@ public final class GlueMetrics: Sendable {
         podsCreated = registry.makeCounter(descriptor: .init(metricName: "clearml_glue_pods_created", unitName: "total", helpText: "Task pods created."))
         dispatchLatency = registry.makeDurationHistogram(descriptor: .init(metricName: "clearml_glue_dispatch", unitName: "seconds", helpText: "From taking a task off its queue to its pod being created."), buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
                       .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)])
+        unservedQueuePods = registry.makeGauge(descriptor: .init(
+            metricName: "clearml_glue_unserved_queue_pods", unitName: "",
+            helpText: "Live pods of queues this glue no longer serves; they count toward max pods until they finish."))
         leader = registry.makeGauge(descriptor: .init(metricName: "clearml_glue_leader", unitName: "", helpText: "1 while this replica may launch pods (leader, or leader election off)."))
         cacheSynced = registry.makeGauge(descriptor: .init(metricName: "clearml_glue_pod_cache_synced", unitName: "", helpText: "1 once the pod list+watch has synced."))
     }

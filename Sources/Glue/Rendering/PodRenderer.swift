@@ -58,6 +58,9 @@ public enum PodRenderer {
         var containers = spec["containers"]?.arrayValue ?? []
         var container = containers.first ?? [:]
         if container["name"]?.stringValue?.isEmpty ?? true { container["name"] = .string(taskContainerDefaultName) }
+        // The agent writes why it refused or failed a task to /dev/termination-log; with this policy the
+        // log tail stands in when it could not, so the glue always has a reason to give the task.
+        if container["terminationMessagePolicy"] == nil { container["terminationMessagePolicy"] = "FallbackToLogsOnError" }
         let image = task.image.flatMap { $0.isEmpty ? nil : $0 } ?? queue.defaultImage ?? settings.defaultImage
         container["image"] = .string(image)
 
@@ -78,7 +81,10 @@ public enum PodRenderer {
                 environment.append(["name": .string(key), "valueFrom": ["secretKeyRef": ["name": .string(secret), "key": .string(key)]]])
             }
         }
-        if case .injected = settings.agentMode { environment.append(env(AgentMode.agentDirectoryVariable, AgentMode.agentDirectory)) }
+        if case .injected = settings.agentMode {
+            environment.append(env(AgentMode.agentDirectoryVariable, AgentMode.agentDirectory))
+            environment.append(env(AgentMode.terminationLogVariable, container["terminationMessagePath"]?.stringValue ?? "/dev/termination-log"))
+        }
         environment += settings.extraEnvironment.map { env($0.name, $0.value) }
         environment += docker.environment.map { env($0.name, $0.value) }
         container["env"] = .array(StrategicMerge.mergeList(container["env"]?.arrayValue ?? [], environment, on: "name"))
@@ -114,6 +120,8 @@ public enum PodRenderer {
                 "name": "clearml-agent-install", "image": .string(agentImage),
                 "command": ["sh", "-c", .string(AgentMode.installCommand(from: settings.injectedAgentPath))],
                 "volumeMounts": [mount],
+                "securityContext": AgentMode.installerSecurityContext,
+                "terminationMessagePolicy": "FallbackToLogsOnError",
             ]
             spec["initContainers"] = .array(StrategicMerge.mergeList(spec["initContainers"]?.arrayValue ?? [], [installer], on: "name"))
         }

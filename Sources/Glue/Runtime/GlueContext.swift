@@ -24,11 +24,13 @@ public struct GlueContext: Sendable {
     public let queues: [QueueRef]
     public let pendingQueueID: String
     public let logger: Logger
+    public let health: Health
     let inFlight = InFlightTasks()
     let outbox: ConsoleOutbox
 
     public init(configuration: GlueConfiguration, session: ClearMLSession, kube: KubeClient, cache: PodCache, metrics: GlueMetrics,
                 queues: [QueueRef], pendingQueueID: String, logger: Logger) {
+        self.health = Health(cache: cache)
         self.configuration = configuration
         self.session = session
         self.kube = kube

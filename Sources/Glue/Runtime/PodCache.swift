@@ -76,6 +76,14 @@ public actor PodCache {
         }
     }
 
+    /// Suspends until the task's pod is out of the cache (deleted), or `timeout` passes.
+    public func waitForRemoval(task: String, timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while pods[task] != nil, ContinuousClock.now < deadline {
+            await waitForCapacityChange(timeout: deadline - ContinuousClock.now)
+        }
+    }
+
     private func waitForChange() async {
         await withCheckedContinuation { capacityWaiters.append($0) }
     }

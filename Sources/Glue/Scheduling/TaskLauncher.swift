@@ -68,30 +68,17 @@ struct TaskLauncher: Sendable {
         logger[metadataKey: "pod"] = "\(rendered.namespace)/\(rendered.name)"
         for note in rendered.notes { logger.notice("\(note)") }
 
-        var attempt = 0
-        while true {
-            attempt += 1
-            await createLimiter.acquire()
-            do {
-                let resource: ResourceType = configuration.render.kind == .job ? .jobs : .pods
-                _ = try await context.kube.create(resource, namespace: rendered.namespace, rendered.manifest)
-                context.metrics.podsCreated.increment()
-            } catch let error as KubeError where error.kind == .alreadyExists {
-                logger.info("pod already exists (created before a restart); keeping it")
-            } catch let error as KubeError where error.kind == .invalid || error.kind == .forbidden {
-                return await fail(task, reason: error.kind.rawValue, message: "K8S glue error: the Kubernetes API refused pod \(rendered.name): \(error.message)", logger: logger)
-            } catch let error as KubeError where error.kind == .quotaExceeded {
-                logger.notice("namespace quota exceeded; returning the task to its queue", metadata: ["error": "\(error.message)"])
-                return await returnToQueue(task, queue, reason: "k8s quota exceeded, waiting for capacity", logger: logger, backoff: .seconds(5))
-            } catch {
-                if attempt < 4, !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(200 * (1 << attempt)))
-                    continue
-                }
-                logger.warning("could not create the pod; returning the task to its queue", metadata: ["error": "\(error)"])
-                return await returnToQueue(task, queue, reason: "k8s glue could not create the pod", logger: logger, backoff: .seconds(2))
-            }
-            break
+        let warnings: [String]
+        switch await createPod(rendered, task: task, logger: logger) {
+        case .created(let answer): warnings = answer
+        case .refused(let error):
+            return await fail(task, reason: error.kind.rawValue, message: "K8S glue error: the Kubernetes API refused pod \(rendered.name): \(error.message)", logger: logger)
+        case .quotaExceeded(let error):
+            logger.notice("namespace quota exceeded; returning the task to its queue", metadata: ["error": "\(error.message)"])
+            return await returnToQueue(task, queue, reason: "k8s quota exceeded, waiting for capacity", logger: logger, backoff: .seconds(5))
+        case .unavailable(let error):
+            logger.warning("could not create the pod; returning the task to the front of its queue", metadata: ["error": "\(error)"])
+            return await returnToQueue(task, queue, reason: "k8s glue could not create the pod: \(Self.brief(error))", logger: logger, backoff: .seconds(2))
         }
         await context.cache.expect(task: task, queue: queue.id)
         context.metrics.taskLaunched(queue: queue.name)
@@ -99,8 +86,108 @@ struct TaskLauncher: Sendable {
         logger.info("pod created")
         var lines = ["task \(task) pulled from \(queue.name) by worker \(configuration.workerID); pod \(rendered.namespace)/\(rendered.name) created"]
         lines += rendered.notes.map { "K8S glue: \($0)" }
+        lines += warnings.map { "K8S glue: the Kubernetes API warned: \($0)" }
         await context.console(task, lines.joined(separator: "\n"))
         return .launched
+    }
+
+    enum CreateResult {
+        case created(warnings: [String])
+        /// The object is wrong (422, strict-decoding 400) or admission refused it for good.
+        case refused(KubeError)
+        case quotaExceeded(KubeError)
+        /// Unreachable, overloaded, or refusing credentials that were good a moment ago: nothing is wrong
+        /// with the task, so it goes back to its queue rather than failing.
+        case unavailable(Error)
+    }
+
+    /// Creates the pod (or Job) with strict field validation. Transient failures are retried briefly. A
+    /// 401 or 403 too: an API server that has just restarted refuses correctly authorised requests for a
+    /// moment (seen: 403, then 201 26 ms later), and a rotated token is re-read on the next attempt. An
+    /// RBAC denial that outlasts the retries returns the task to its queue and shows on `/readyz`.
+    private func createPod(_ rendered: RenderedPod, task: String, logger: Logger) async -> CreateResult {
+        let configuration = context.configuration
+        let resource: ResourceType = configuration.render.kind == .job ? .jobs : .pods
+        let options = WriteOptions(fieldValidation: .strict)
+        let deadline = ContinuousClock.now + Self.authorizationRetryWindow
+        var attempt = 0
+        while true {
+            attempt += 1
+            await createLimiter.acquire()
+            do {
+                let result = try await context.kube.create(resource, namespace: rendered.namespace, rendered.manifest, options: options)
+                context.metrics.podsCreated.increment()
+                await context.health.clearForbidden(.createPods)
+                return .created(warnings: result.warnings)
+            } catch let error as KubeError where error.kind == .alreadyExists {
+                switch await replaceStalePod(rendered, task: task, resource: resource, logger: logger) {
+                case .kept: return .created(warnings: [])
+                case .removed where attempt < 4: continue
+                case .removed, .failed: return .unavailable(error)
+                }
+            } catch let error as KubeError where error.kind == .quotaExceeded {
+                return .quotaExceeded(error)
+            } catch let error as KubeError where error.kind == .forbidden || error.kind == .unauthorized {
+                if ContinuousClock.now < deadline, !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(min(1000, 50 * (1 << min(attempt, 5)))))
+                    continue
+                }
+                if error.kind == .forbidden, KubeAccess.isRBACDenial(error) {
+                    await context.health.reportForbidden(.createPods, error.message)
+                    logger.warning("RBAC denies creating task pods: grant the missing rule to the glue's service account", metadata: [
+                        "missing_rule": "\(KubeAccess.missingRule(verb: "create", resource: resource, namespace: rendered.namespace))",
+                        "error": "\(error.message)",
+                    ])
+                } else if error.kind == .forbidden {
+                    // Admission (Pod Security, a webhook, a LimitRange) refused this pod: it is the pod.
+                    return .refused(error)
+                }
+                return .unavailable(error)
+            } catch let error as KubeError where error.kind == .invalid {
+                return .refused(error)
+            } catch {
+                if attempt < 4, !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200 * (1 << attempt)))
+                    continue
+                }
+                return .unavailable(error)
+            }
+        }
+    }
+
+    static let authorizationRetryWindow: Duration = .seconds(5)
+
+    enum StalePod { case kept, removed, failed }
+
+    /// A pod of this name already exists. Created before a restart and still pending or running: it is
+    /// this launch's pod, keep it. Finished: left from an earlier run of the task (kept for its retention
+    /// time), so it goes, and the new run gets the name.
+    private func replaceStalePod(_ rendered: RenderedPod, task: String, resource: ResourceType, logger: Logger) async -> StalePod {
+        guard let existing = await context.cache.pod(task: task),
+              let phase = existing[path: "status", "phase"]?.stringValue, phase == "Succeeded" || phase == "Failed" else {
+            logger.info("pod already exists (created before a restart); keeping it")
+            return .kept
+        }
+        logger.info("removing the finished pod of an earlier run of the task", metadata: ["phase": "\(phase)"])
+        do {
+            if resource == .jobs {
+                _ = try await context.kube.delete(.jobs, namespace: rendered.namespace, name: rendered.name, options: DeleteOptions(propagationPolicy: .background))
+            } else {
+                _ = try await context.kube.delete(.pods, namespace: rendered.namespace, name: rendered.name,
+                                                  options: DeleteOptions(gracePeriodSeconds: 0, preconditionUID: existing[path: "metadata", "uid"]?.stringValue))
+            }
+        } catch let error as KubeError where error.kind == .notFound {
+        } catch {
+            logger.warning("could not remove the earlier run's pod", metadata: ["error": "\(error)"])
+            return .failed
+        }
+        await context.cache.waitForRemoval(task: task, timeout: .seconds(5))
+        return .removed
+    }
+
+    static func brief(_ error: Error) -> String {
+        if let error = error as? KubeError { return error.message }
+        return "\(error)"
     }
 
     /// The task stays `queued`, now in the hidden pending queue, so the UI shows it waiting for a pod.

@@ -53,7 +53,7 @@ struct ConfigCommand: AsyncParsableCommand {
             let path = String(item[..<equals]).trimmingCharacters(in: .whitespaces)
             let raw = String(item[item.index(after: equals)...])
             let source = ConfigSource.flag(name: "--set \(path)")
-            result[path] = JSONText.parse(raw, source: source) ?? .string(raw, source: source)
+            result[path] = ConfigValue(json: raw, source: source) ?? .string(raw, source: source)
         }
         return result
     }

@@ -72,7 +72,13 @@ struct DevCommand: AsyncParsableCommand {
             "stringData": ["CLEARML_API_ACCESS_KEY": .string(server.accessKey), "CLEARML_API_SECRET_KEY": .string(server.secretKey)],
         ])
 
-        let agentBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        var executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        if executable.lastPathComponent.hasPrefix("ld-linux") {
+            // Started through the launcher of a bundle (scripts/bundle), /proc/self/exe is the bundled loader
+            // OUT/lib/ld-linux-x86-64.so.2: the pods get the bundle, through its launcher OUT/bin/clearml-glue.
+            executable = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("bin/clearml-glue")
+        }
+        let agentBinary = executable.path
         var render = PodRenderSettings(workerID: "clearml-glue-dev", agentMode: .injected(image: "clearml-glue:dev"), defaultImage: "python:3.11-slim",
                                        apiServer: server.baseURL, webServer: server.baseURL, filesServer: server.baseURL)
         render.namespace = "clearml"

@@ -41,6 +41,7 @@ struct GlueRunner {
         kubeConfiguration.qps = options.kubeQPS
         kubeConfiguration.burst = max(1, Int(options.kubeQPS * 2))
         let kube = try KubeClient(configuration: kubeConfiguration, logger: Logger(label: "kube"))
+        try await TemplateCheck.verify(configuration, kube: kube, logger: logger)
         let controller = try await GlueController.prepare(configuration: configuration, session: session, kube: kube, metrics: metrics, logger: logger)
         try await controller.run { port in
             logger.info("serving /metrics, /healthz, /readyz", metadata: ["address": "\(configuration.metricsAddress?.host ?? ""):\(port)"])

@@ -3,6 +3,8 @@ import ClearMLAPI
 import Foundation
 import Glue
 import JSONValue
+import KubeAPI
+import Logging
 import Yams
 
 /// `clearml-glue render --id T`: the pod the glue would create for task T, with the same flags as
@@ -40,12 +42,28 @@ struct RenderCommand: AsyncParsableCommand {
         let podTask = try PodTask(document: task, queueID: queueID, queueName: served.name)
         let rendered = try PodRenderer.render(task: podTask, queue: served.pod, baseTemplate: configuration.baseTemplate, settings: configuration.render)
         for note in rendered.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        try await checkWithCluster(rendered, kind: configuration.render.kind)
         if json {
             print(rendered.manifest.encodedString())
         } else {
             let encoder = YAMLEncoder()
             encoder.options = YAMLEncoder.Options(sortKeys: true)
             print(try encoder.encode(rendered.manifest), terminator: "")
+        }
+    }
+
+    /// With a reachable cluster, the pod goes through a server-side dry run with strict field validation,
+    /// as the glue's own start check does; without one, rendering alone is the answer.
+    private func checkWithCluster(_ rendered: RenderedPod, kind: PodRenderSettings.Kind) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let logger = Logger(label: "clearml-glue.render")
+        guard let configuration = try? KubeConfiguration.load(kubeconfig: options.kubeconfig, context: options.context, environment: environment),
+              let kube = try? KubeClient(configuration: configuration, logger: logger) else {
+            FileHandle.standardError.write(Data("note: no Kubernetes configuration found; the pod was not checked against an API server\n".utf8))
+            return
+        }
+        if let problem = try await TemplateCheck.refusal(of: rendered, kind: kind, kube: kube, logger: logger) {
+            throw ValidationError("the Kubernetes API refuses this pod (server-side dry run): \(problem)")
         }
     }
 }

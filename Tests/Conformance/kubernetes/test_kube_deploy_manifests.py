@@ -25,14 +25,27 @@ KUBE_VERSION = kubernetes_validate.latest_version()
 GLUE_SA = "clearml-glue"
 TASK_SA = "clearml-glue-task"
 
-# (apiGroup, resource) -> the verbs the glue may hold; nothing else, never "*".
+# (apiGroup, resource) -> the verbs the glue may hold; nothing else, never "*". These are exactly the calls
+# the code makes (Tests/GlueTests/EndToEnd/RBACExactnessTests.swift runs the glue under deploy/'s Roles on
+# the RBAC-enforcing embedded cluster and fails on a denied call or an unused grant).
 ALLOWED_RULES = {
-    ("", "pods"): {"get", "list", "watch", "create", "delete", "patch"},
-    ("", "events"): {"create", "patch"},
-    ("events.k8s.io", "events"): {"create", "patch"},
+    ("", "pods"): {"list", "watch", "create", "delete"},
+    ("", "events"): {"create", "list"},
     ("coordination.k8s.io", "leases"): {"get", "create", "update"},
-    ("batch", "jobs"): {"get", "list", "watch", "create", "delete", "patch"},
+    ("batch", "jobs"): {"create", "delete"},
 }
+
+# The exact rules, as deploy/ ships them: rbac.yaml (pod mode, one replica) and the optional Roles.
+BASE_RULES = [
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch", "create", "delete"]},
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "list"]},
+]
+LEADER_ELECTION_RULES = [
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "resourceNames": ["clearml-glue"], "verbs": ["get", "update"]},
+]
+JOB_MODE_RULES = [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "delete"]}]
+OPTIONAL = {"leader-election.yaml": LEADER_ELECTION_RULES, "job-mode.yaml": JOB_MODE_RULES}
 
 # The `clearml-glue glue` command line the manifests may use.
 GLUE_FLAGS = {
@@ -173,23 +186,54 @@ def test_kube_deploy_every_document_is_strictly_valid():
             pytest.fail(f"{path.name}: {doc['kind']} {doc['metadata']['name']}: {error}")
 
 
-def test_kube_deploy_kustomization_lists_every_manifest_but_the_example_secret():
+def test_kube_deploy_kustomization_lists_every_manifest_but_the_namespace_and_the_example_secret():
+    # `kubectl delete -k deploy/` must not delete the namespace: it holds the user's Secret and task pods.
     kustomization = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())
     listed = kustomization["resources"]
-    expected = {p.name for p in deploy_files()} - {"secret.example.yaml"}
+    expected = {p.name for p in deploy_files()} - {"secret.example.yaml", "namespace.yaml"}
     assert set(listed) == expected
     assert len(listed) == len(set(listed))
-    assert listed.index("namespace.yaml") == 0
+    assert not any(doc["kind"] == "Namespace" for name in listed for doc in yaml.safe_load_all((DEPLOY / name).read_text()) if doc)
 
 
-def test_kube_deploy_rbac_is_least_privilege_and_task_account_unbound():
+def test_kube_deploy_rbac_is_exact_and_task_account_unbound():
     objects = [doc for _, doc in deploy_objects()]
     check_rbac(objects, TASK_SA)
     role = by_kind(objects, "Role")[0]
-    assert {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]} == {
-        ("", "pods"), ("", "events"), ("events.k8s.io", "events")}
+    assert role["rules"] == BASE_RULES
     binding = by_kind(objects, "RoleBinding")[0]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": GLUE_SA, "namespace": "clearml"}]
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
+
+
+def test_kube_deploy_optional_roles_are_exact_valid_and_bound_to_the_glue():
+    files = sorted((DEPLOY / "optional").glob("*.yaml"))
+    assert {p.name for p in files} == set(OPTIONAL)
+    for path in files:
+        docs = load_all(path)
+        for doc in docs:
+            validate(doc)
+        check_rbac(docs + [doc for _, doc in deploy_objects() if doc["kind"] == "ServiceAccount"], TASK_SA)
+        (role,) = by_kind(docs, "Role")
+        (binding,) = by_kind(docs, "RoleBinding")
+        assert role["rules"] == OPTIONAL[path.name], path.name
+        assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "clearml"
+        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": GLUE_SA, "namespace": "clearml"}]
+
+
+def test_kube_chart_roles_equal_deploy_for_each_feature():
+    """The chart gates the same rules by values: leader election adds the Lease rules, taskAsJob swaps pod
+    create/delete for Job create/delete."""
+    def rules(values):
+        objects, _ = render(values)
+        return by_kind(objects, "Role")[0]["rules"]
+    assert rules({}) == BASE_RULES
+    assert rules({"agentk8sglue": {"replicaCount": 2}}) == BASE_RULES + LEADER_ELECTION_RULES
+    assert rules({"agentk8sglue": {"leaderElection": {"enabled": True}}}) == BASE_RULES + LEADER_ELECTION_RULES
+    pod_list_watch = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]
+    assert rules({"agentk8sglue": {"taskAsJob": True}}) == pod_list_watch + JOB_MODE_RULES + BASE_RULES[1:]
+    assert rules({"agentk8sglue": {"taskAsJob": True, "replicaCount": 2}}) == pod_list_watch + JOB_MODE_RULES + BASE_RULES[1:] + LEADER_ELECTION_RULES
 
 
 def test_kube_deploy_glue_pod_is_non_root_and_unprivileged():

@@ -137,3 +137,51 @@ def test_kube_invalid_manifests_are_refused_with_the_field(kubectl):
 
 def test_kube_auth_can_i(kubectl):
     assert kubectl.run("auth", "can-i", "create", "pods").stdout.strip() == "yes"
+    assert kubectl.run("auth", "can-i", "--list").stdout.split("\n")[1].split()[:2] == ["*.*", "[]"]
+
+
+GLUE = "system:serviceaccount:clearml:clearml-glue"
+
+
+def can_i(kubectl, *args):
+    """`kubectl auth can-i` prints yes/no and exits 0/1."""
+    return kubectl.run("auth", "can-i", *args, check=False).stdout.strip()
+
+
+def test_kube_rbac_shipped_role_and_service_account_tokens(kubectl):
+    """deploy/rbac.yaml applied, the glue's account gets exactly its Role: `auth can-i --as` (impersonation,
+    SelfSubjectAccessReview) and `create token` (TokenRequest), then calls with that token, answered as a
+    kube-apiserver answers (403 bodies from apiserver responsewriters/errors.go forbiddenMessage)."""
+    root = __import__("pathlib").Path(__file__).resolve().parents[3]
+    kubectl.run("apply", "-f", str(root / "deploy" / "namespace.yaml"), "-f", str(root / "deploy" / "rbac.yaml"))
+    for verb, resource in [("list", "pods"), ("watch", "pods"), ("create", "pods"), ("delete", "pods"), ("create", "events"), ("list", "events")]:
+        assert can_i(kubectl, verb, resource, "-n", "clearml", "--as", GLUE) == "yes", (verb, resource)
+    for verb, resource in [("get", "pods"), ("patch", "pods"), ("patch", "events"), ("get", "secrets"), ("create", "leases"), ("create", "jobs")]:
+        assert can_i(kubectl, verb, resource, "-n", "clearml", "--as", GLUE) == "no", (verb, resource)
+    assert can_i(kubectl, "list", "pods", "-n", "default", "--as", GLUE) == "no"
+    assert can_i(kubectl, "get", "pods", "--subresource=log", "-n", "clearml", "--as", GLUE) == "no"
+    listed = kubectl.run("auth", "can-i", "--list", "-n", "clearml", "--as", GLUE).stdout
+    assert "[list watch create delete]" in listed and "[create list]" in listed and "secrets" not in listed
+
+    kubectl.run("apply", "-f", str(root / "deploy" / "optional" / "leader-election.yaml"))
+    assert can_i(kubectl, "create", "leases", "-n", "clearml", "--as", GLUE) == "yes"
+    assert can_i(kubectl, "update", "leases/clearml-glue", "-n", "clearml", "--as", GLUE) == "yes"
+    assert can_i(kubectl, "update", "leases/other", "-n", "clearml", "--as", GLUE) == "no"
+    kubectl.run("delete", "-f", str(root / "deploy" / "optional" / "leader-election.yaml"))
+    assert can_i(kubectl, "create", "leases", "-n", "clearml", "--as", GLUE) == "no"
+
+    token = kubectl.run("create", "token", "clearml-glue", "-n", "clearml").stdout.strip()
+    assert token
+    assert kubectl.run("--token", token, "get", "pods", "-n", "clearml").returncode == 0
+    assert kubectl.run("--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}").stdout == GLUE
+    denied = kubectl.run("--token", token, "get", "secrets", "-n", "clearml", check=False)
+    assert denied.returncode != 0
+    assert (f'secrets is forbidden: User "{GLUE}" cannot list resource "secrets" in API group "" '
+            f'in the namespace "clearml"') in denied.stderr
+    nodes = kubectl.run("--token", token, "get", "nodes", check=False)
+    assert f'nodes is forbidden: User "{GLUE}" cannot list resource "nodes" in API group "" at the cluster scope' in nodes.stderr
+    assert kubectl.run("--token", token, "api-resources", check=False).returncode == 0, "discovery is every user's"
+    bogus = kubectl.run("--token", "not-a-token", "get", "pods", check=False)
+    assert bogus.returncode != 0 and "Unauthorized" in bogus.stderr
+    short = kubectl.run("create", "token", "clearml-glue", "-n", "clearml", "--duration=5m", check=False)
+    assert "may not specify a duration less than 10 minutes" in short.stderr

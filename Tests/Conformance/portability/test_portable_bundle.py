@@ -1,103 +1,224 @@
-"""The agent bundle (scripts/bundle) runs `execute` in a minimal Debian root that has no libcurl.
+"""The agent bundle (scripts/bundle) runs `execute` unchanged in roots that share nothing with the build machine.
 
-The root is `debootstrap --variant=minbase --include=python3-minimal bookworm` from the mirror this machine's
-apt uses, cached under .cache/debootstrap (ignored by git) and reused. The bundle is built from $GLUE_BIN
-(no second build), copied to <root>/opt/clearml-glue, and run with chroot (same network namespace) against
-`clearml-glue server` on 127.0.0.1. Skipped only when debootstrap/chroot cannot run here, saying why.
+One bundle, built once from $GLUE_BIN, is copied to <root>/opt/clearml-glue of each root and run with chroot
+(same network namespace) against `clearml-glue server` on 127.0.0.1:
+- Debian 12 minbase + python3-minimal (no libcurl, no sqlite): a Python task;
+- Debian 11 minbase + python3-minimal, git, ca-certificates (glibc 2.31, like Ubuntu 20.04): a Python task from a
+  git repository cloned over HTTPS with --git-user/--git-pass, the API reached over HTTPS too, both verified
+  with the root's own CA store (the test CA added to it for the test), run as another user through
+  CLEARML_AGENT_EXEC_USER;
+- only a statically linked busybox (Debian's busybox-static), no libc at all, no /etc/nsswitch.conf: a shell
+  task (`script.binary` /bin/sh), the agent running as a non-root user whose home comes from /etc/passwd, the
+  API host named `localhost` (/etc/hosts), over HTTPS with SSL_CERT_FILE.
+Every task prints its environment and /proc/self/maps: nothing of the bundle (path, LD_LIBRARY_PATH, LD_PRELOAD)
+may reach it, and its libc is the root's own.
+
+Debian roots are `debootstrap --variant=minbase` from this machine's Debian mirror, cached under
+.cache/debootstrap/<suite>-minbase-<packages> (ignored by git); the busybox root is made from the .deb that
+`apt-get download busybox-static` fetches. With CI=true anything that keeps a root from being built (no root
+user, no debootstrap, no network) fails the test; elsewhere it skips, saying why.
 """
 import fcntl
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "Tests" / "Conformance" / "clearml"))
-from clearml_support import start_server  # noqa: E402
+from clearml_support import make_git_repo, start_server  # noqa: E402
 
 CACHE = REPO / ".cache" / "debootstrap"
-ROOT = CACHE / "bookworm-minbase-python3"
-COMPLETE = ROOT / ".glue-debootstrap-complete"
-SUITE = "bookworm"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+BUNDLE_IN_ROOT = "/opt/clearml-glue"
+GIT_USER, GIT_PASS = "gituser", "s3cret-git-pass"
+BEGIN, END = "=====TASK-REPORT-BEGIN=====", "=====TASK-REPORT-END====="
+UNICODE = "unicode: h\u00e9llo \u2713 \u65e5\u672c"
+DIGESTS = {}  # bundle folder -> digest when built: each root must leave it unchanged
 
 
-def skip(reason):
+def unavailable(reason):
+    """A root or tool this test needs cannot be had: a failure under CI, a skip elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"portability test cannot run under CI: {reason}")
     print(f"portability test skipped: {reason}", file=sys.stderr)
     pytest.skip(reason)
 
 
-def apt_mirror():
-    """The Debian mirror this machine's apt uses for the suite (deb822 or one-line sources)."""
+def need_root_and_chroot():
+    if os.geteuid() != 0:
+        unavailable("debootstrap and chroot need root")
+
+
+def debian_mirror(suite):
+    """The Debian mirror this machine's apt uses (for the suite itself when listed, else for its Debian
+    release: the same archive serves older suites), deb822 or one-line sources."""
     sources = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    fallback = None
     for source in sources:
         if not source.is_file() or not source.name.endswith((".list", ".sources")):
             continue
         text = source.read_text()
+        entries = []
         for stanza in text.split("\n\n"):
             uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
             suites = re.search(r"^Suites:\s*(.+)$", stanza, re.M)
-            if uris and suites and SUITE in suites.group(1).split() and "security" not in uris.group(1):
-                return uris.group(1)
-        for match in re.finditer(rf"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+{SUITE}\s", text, re.M):
-            if "security" not in match.group(1):
-                return match.group(1)
-    return "http://deb.debian.org/debian"
+            if uris and suites:
+                entries += [(uris.group(1), s) for s in suites.group(1).split()]
+        entries += re.findall(r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s", text, re.M)
+        for uri, listed in entries:
+            if "security" in uri or "debian" not in uri:
+                continue
+            if listed == suite:
+                return uri
+            if listed in ("bookworm", "trixie", "bullseye") and fallback is None:
+                fallback = uri
+    return fallback or "http://deb.debian.org/debian"
 
 
-def debootstrap_root():
-    """The cached minbase root, built once (under a lock, into a temp folder renamed when complete)."""
-    if os.geteuid() != 0:
-        skip("debootstrap and chroot need root")
+def debootstrap_root(suite, packages):
+    """The cached minbase root for (suite, packages), built once (under a lock, into a temp folder renamed when
+    complete)."""
+    need_root_and_chroot()
     if not shutil.which("debootstrap"):
-        skip("debootstrap is not installed (scripts/install-deps installs it)")
+        unavailable("debootstrap is not installed (scripts/install-deps installs it)")
+    key = f"{suite}-minbase-{'+'.join(sorted(packages))}"
+    root = CACHE / key
+    complete = root / ".glue-debootstrap-complete"
     CACHE.mkdir(parents=True, exist_ok=True)
     with open(CACHE / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if COMPLETE.exists():
-            return ROOT
-        partial = CACHE / f"partial-{os.getpid()}"
+        if complete.exists():
+            return root
+        partial = CACHE / f"partial-{key}-{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.rmtree(ROOT, ignore_errors=True)
-        mirror = apt_mirror()
-        result = subprocess.run(["debootstrap", "--variant=minbase", "--include=python3-minimal", SUITE,
+        shutil.rmtree(root, ignore_errors=True)
+        mirror = debian_mirror(suite)
+        started = time.monotonic()
+        result = subprocess.run(["debootstrap", "--variant=minbase", f"--include={','.join(sorted(packages))}", suite,
                                  str(partial), mirror], capture_output=True, text=True, timeout=1800)
         if result.returncode != 0:
             shutil.rmtree(partial, ignore_errors=True)
-            skip(f"debootstrap {SUITE} from {mirror} could not run: {(result.stdout + result.stderr)[-1500:]}")
-        partial.rename(ROOT)
-        COMPLETE.write_text(mirror + "\n")
-        return ROOT
+            unavailable(f"debootstrap {suite} from {mirror} failed: {(result.stdout + result.stderr)[-1500:]}")
+        partial.rename(root)
+        complete.write_text(f"{mirror}\n")
+        print(f"debootstrap {key}: {time.monotonic() - started:.0f} s", file=sys.stderr)
+        return root
 
 
-def chroot(root, *args, env=None, timeout=120):
-    return subprocess.run(["chroot", str(root), *args], env=env if env is not None else {"PATH": PATH},
-                          capture_output=True, text=True, timeout=timeout)
+def busybox_root():
+    """A root holding only Debian's statically linked busybox with its applet links, a passwd/group/hosts file,
+    device nodes and /tmp: no libc, no loader, no nsswitch.conf, no CA store."""
+    need_root_and_chroot()
+    root = CACHE / "busybox-static"
+    complete = root / ".glue-busybox-complete"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if complete.exists():
+            return root
+        shutil.rmtree(root, ignore_errors=True)
+        with tempfile.TemporaryDirectory(dir=CACHE) as scratch:
+            os.chmod(scratch, 0o755)  # apt's _apt user writes the download there
+            fetched = subprocess.run(["apt-get", "download", "busybox-static"], cwd=scratch, capture_output=True, text=True, timeout=300)
+            if fetched.returncode != 0:
+                subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True, timeout=600)
+                fetched = subprocess.run(["apt-get", "download", "busybox-static"], cwd=scratch, capture_output=True, text=True, timeout=300)
+            debs = list(Path(scratch).glob("busybox-static_*.deb"))
+            if fetched.returncode != 0 or not debs:
+                unavailable(f"apt-get download busybox-static failed: {(fetched.stdout + fetched.stderr)[-1500:]}")
+            extracted = Path(scratch) / "x"
+            subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(extracted)], check=True, capture_output=True)
+            partial = Path(scratch) / "root"
+            (partial / "bin").mkdir(parents=True)
+            shutil.copy2(extracted / "bin" / "busybox", partial / "bin" / "busybox")
+            applets = subprocess.run([str(partial / "bin" / "busybox"), "--list-full"], check=True, capture_output=True,
+                                     text=True).stdout.split()
+            for applet in applets:
+                link = partial / applet
+                if link.name == "busybox" or link.exists():
+                    continue
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.symlink_to("/bin/busybox")
+            for folder in ("etc", "proc", "root", "home/glue", "dev", "opt"):
+                (partial / folder).mkdir(parents=True, exist_ok=True)
+            (partial / "tmp").mkdir(mode=0o1777)
+            os.chmod(partial / "tmp", 0o1777)
+            os.chown(partial / "home" / "glue", 1000, 1000)
+            (partial / "etc" / "passwd").write_text(
+                "root:x:0:0:root:/root:/bin/sh\nglue:x:1000:1000:glue:/home/glue:/bin/sh\n"
+                "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+            (partial / "etc" / "group").write_text("root:x:0:\nglue:x:1000:\nnogroup:x:65534:\n")
+            (partial / "etc" / "hosts").write_text("127.0.0.1 localhost\n")
+            for name, minor in (("null", 3), ("zero", 5), ("random", 8), ("urandom", 9)):
+                os.mknod(partial / "dev" / name, 0o666 | 0o020000, os.makedev(1, minor))
+                os.chmod(partial / "dev" / name, 0o666)
+            complete_name = debs[0].name
+            partial.rename(root)
+        complete.write_text(complete_name + "\n")
+        return root
 
 
-@pytest.fixture()
-def root():
-    path = debootstrap_root()
-    probe = subprocess.run(["chroot", str(path), "/bin/true"], capture_output=True, text=True)
+def chroot(root, *args, env=None, timeout=120, userspec=None):
+    command = ["chroot", *([f"--userspec={userspec}"] if userspec else []), str(root), *args]
+    return subprocess.run(command, env=env if env is not None else {"PATH": PATH}, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@contextmanager
+def prepared(root, bundle):
+    """/proc mounted, the bundle at /opt/clearml-glue, a work folder; all removed afterwards."""
+    probe = subprocess.run(["chroot", str(root), "/bin/true"], capture_output=True, text=True)
     if probe.returncode != 0:
-        skip(f"chroot cannot run here: {probe.stderr.strip()}")
-    shutil.rmtree(path / "opt" / "clearml-glue", ignore_errors=True)  # left over by an interrupted run
-    proc = path / "proc"
+        unavailable(f"chroot cannot run here: {probe.stderr.strip()}")
+    target = root / BUNDLE_IN_ROOT.lstrip("/")
+    shutil.rmtree(target, ignore_errors=True)  # left over by an interrupted run
+    shutil.copytree(bundle, target, symlinks=True)
+    proc = root / "proc"
     mounted = subprocess.run(["mount", "-t", "proc", "proc", str(proc)], capture_output=True).returncode == 0
-    work = path / "tmp" / f"glue-{uuid.uuid4().hex[:8]}"
+    work = root / "tmp" / f"glue-{uuid.uuid4().hex[:8]}"
     work.mkdir()
+    os.chmod(work, 0o755)
     try:
-        yield path, work
+        yield work, "/" + str(work.relative_to(root))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(path / "opt" / "clearml-glue", ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
         if mounted:
             subprocess.run(["umount", str(proc)], capture_output=True)
+
+
+def tree_digest(folder):
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_symlink():
+            digest.update(os.readlink(path).encode())
+        elif path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    binary = os.environ.get("GLUE_BIN")
+    if not binary or not os.path.exists(binary):
+        unavailable("GLUE_BIN is not set to a built clearml-glue binary")
+    out = tmp_path_factory.mktemp("bundle") / "clearml-glue"
+    built = subprocess.run([str(REPO / "scripts" / "bundle"), "--binary", binary, "--out", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    DIGESTS[out] = tree_digest(out)
+    return out
 
 
 @pytest.fixture()
@@ -111,10 +232,152 @@ def server(tmp_path):
         server.process.kill()
 
 
-def test_bundle_runs_execute_in_a_minbase_root_without_libcurl(root, server):
-    root, work = root
-    inside = "/" + str(work.relative_to(root))
+@pytest.fixture()
+def tls(tmp_path):
+    """A test CA and a server certificate for localhost and 127.0.0.1, signed by it."""
+    folder = tmp_path / "tls"
+    folder.mkdir()
+    run = lambda *args: subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: E731
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=clearml-glue portability test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    (folder / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                                    "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+        "-days", "2", "-extfile", "ext.cnf")
+    return folder
 
+
+@contextmanager
+def https_front(tls, server, git_root):
+    """Tests/Fixtures/https_git_server.py: git smart HTTP under /git/ (Basic auth) and the API server behind TLS.
+    Its request log (one line per request) goes to `front.log`."""
+    log = open(tls / "front.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "Tests" / "Fixtures" / "https_git_server.py"), "--cert", str(tls / "server.pem"),
+         "--key", str(tls / "server.key"), "--git-root", str(git_root), "--user", GIT_USER, "--password", GIT_PASS,
+         "--upstream", server.url],
+        stdout=subprocess.PIPE, stderr=log, text=True)
+    line = process.stdout.readline()
+    if not line.startswith("PORT "):
+        process.kill()
+        raise RuntimeError(f"https_git_server did not start: {line} {(tls / 'front.log').read_text()}")
+    front = type("Front", (), {})()
+    front.port = int(line.split()[1])
+    front.log = tls / "front.log"
+    try:
+        yield front
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+def report_script_python():
+    return (
+        "import os\n"
+        f"print({BEGIN!r})\n"
+        "for key in sorted(os.environ): print('ENV ' + key + '=' + os.environ[key])\n"
+        "print(''.join('MAPS ' + line for line in open('/proc/self/maps')), end='')\n"
+        "print('UID', os.getuid())\n"
+        f"print({END!r})\n"
+        "print('hello')\n"
+        f"print({UNICODE!r})\n"
+    )
+
+
+def report_script_shell():
+    return (
+        f"echo '{BEGIN}'\n"
+        "env | sed 's/^/ENV /'\n"
+        "sed 's/^/MAPS /' /proc/self/maps\n"
+        "echo \"UID $(id -u)\"\n"
+        "echo \"PWD $(pwd)\"\n"
+        f"echo '{END}'\n"
+        "echo hello\n"
+        f"echo '{UNICODE}'\n"
+    )
+
+
+def stored_console(server, task_id):
+    events = server.ok("events.get_task_log", {"task": task_id, "batch_size": 10000, "order": "asc"})["events"]
+    return [line for event in events for line in event.get("msg", "").splitlines()]
+
+
+def task_report(lines):
+    assert BEGIN in lines and END in lines, lines
+    return lines[lines.index(BEGIN) + 1:lines.index(END)]
+
+
+def assert_nothing_leaks(report, root_libc_pattern):
+    """The task's environment and memory map hold nothing of the bundle, and its libc is the root's."""
+    leaked = [line for line in report if BUNDLE_IN_ROOT in line or "clearml-glue/lib" in line]
+    assert leaked == [], leaked
+    names = {line[4:].split("=", 1)[0] for line in report if line.startswith("ENV ")}
+    assert names, report
+    assert not names & {"LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT", "GCONV_PATH", "LOCPATH"}, names
+    maps = [line for line in report if line.startswith("MAPS ")]
+    assert maps, report
+    if root_libc_pattern:
+        assert any(re.search(root_libc_pattern, line) for line in maps), maps
+
+
+def run_execute(root, task_id, env, userspec=None, extra=()):
+    result = chroot(root, f"{BUNDLE_IN_ROOT}/bin/clearml-agent", "execute", "--id", task_id, "--require-queue", *extra,
+                    env=env, timeout=240, userspec=userspec)
+    return result, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+def assert_completed(server, task_id, result, output):
+    assert result.returncode == 0, output
+    task = server.ok("tasks.get_by_id", {"task": task_id})["task"]
+    assert task["status"] == "completed", (task["status"], task.get("status_reason"), output)
+    lines = stored_console(server, task_id)
+    if os.environ.get("PORTABILITY_VERBOSE"):
+        print(f"--- console of {task_id} ---", *lines, "--- agent stderr ---", result.stderr[-3000:], sep="\n")
+    assert "hello" in lines, lines
+    assert UNICODE in lines, lines  # UTF-8 from the task's image locale, through the agent, stored as such
+    assert "hello" in result.stdout.splitlines(), output  # also on the agent's stdout (kubectl logs)
+    return lines
+
+
+def agent_env(server_url, server, inside, **extra):
+    env = {
+        "PATH": PATH, "HOME": inside, "LANG": "C.UTF-8", "CLEARML_CONFIG_FILE": f"{inside}/clearml.conf",
+        "CLEARML_API_HOST": server_url, "CLEARML_WEB_HOST": server_url, "CLEARML_FILES_HOST": server_url,
+        "CLEARML_API_ACCESS_KEY": server.access_key, "CLEARML_API_SECRET_KEY": server.secret_key,
+    }
+    env.update(extra)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def test_bundle_layout_and_floor(bundle):
+    """The launcher is static, the bundle carries its own loader and glibc, and the floor is a kernel version."""
+    assert not (bundle / "GLIBC_FLOOR").exists()
+    assert (bundle / "KERNEL_FLOOR").read_text().strip() == "linux >= 3.2.0"
+    launcher = subprocess.run(["readelf", "-l", str(bundle / "bin" / "clearml-glue")], capture_output=True, text=True).stdout
+    assert "INTERP" not in launcher and "DYNAMIC" not in launcher, launcher
+    assert os.readlink(bundle / "bin" / "clearml-agent") == "clearml-glue"
+    for name in ("ld-linux-x86-64.so.2", "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+                 "libresolv.so.2", "libcurl.so.4"):
+        assert (bundle / "lib" / name).is_file(), name
+    assert (bundle / "share" / "clearml-glue" / "ca-certificates.crt").stat().st_size > 1000
+    # Every library the binary needs resolves inside the bundle, through the bundled loader.
+    listing = subprocess.run([str(bundle / "lib" / "ld-linux-x86-64.so.2"), "--library-path", str(bundle / "lib"), "--list",
+                              str(bundle / "libexec" / "clearml-glue")], capture_output=True, text=True, env={"PATH": PATH})
+    assert listing.returncode == 0, listing.stderr
+    outside = [line for line in listing.stdout.splitlines() if "=>" in line and str(bundle) not in line]
+    assert outside == [], outside
+    # Runs through a symlink elsewhere, as /usr/local/bin/clearml-glue in the image does.
+    with tempfile.TemporaryDirectory() as folder:
+        link = Path(folder) / "clearml-glue"
+        link.symlink_to(bundle / "bin" / "clearml-glue")
+        version = subprocess.run([str(link), "--help"], capture_output=True, text=True, env={"PATH": PATH})
+        assert version.returncode == 0 and "execute" in version.stdout, version.stdout + version.stderr
+
+
+def test_bookworm_minbase_without_libcurl(bundle, server):
+    root = debootstrap_root("bookworm", ["python3-minimal"])
     # The root really lacks libcurl (and sqlite): no package, no file anywhere.
     packages = chroot(root, "dpkg-query", "-W", "-f", "${Package} ${Status}\\n")
     assert packages.returncode == 0, packages.stderr
@@ -124,47 +387,118 @@ def test_bundle_runs_execute_in_a_minbase_root_without_libcurl(root, server):
                            capture_output=True, text=True).stdout.split()
     assert found == [], found
 
-    # Control: the plain binary cannot even start there.
-    shutil.copy(os.environ["GLUE_BIN"], work / "plain-clearml-glue")
-    plain = chroot(root, f"{inside}/plain-clearml-glue", "--help")
-    assert plain.returncode != 0 and "error while loading shared libraries" in plain.stderr, plain.stderr
-    (work / "plain-clearml-glue").unlink()
+    with prepared(root, bundle) as (work, inside):
+        # Control: the plain binary cannot even start there.
+        shutil.copy(os.environ["GLUE_BIN"], work / "plain-clearml-glue")
+        plain = chroot(root, f"{inside}/plain-clearml-glue", "--help")
+        assert plain.returncode != 0 and "error while loading shared libraries" in plain.stderr, plain.stderr
+        (work / "plain-clearml-glue").unlink()
 
-    # The bundle, built from $GLUE_BIN, at /opt/clearml-glue.
-    bundle = root / "opt" / "clearml-glue"
-    built = subprocess.run([str(REPO / "scripts" / "bundle"), "--binary", os.environ["GLUE_BIN"], "--out", str(bundle)],
-                           capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr
-    floor = (bundle / "GLIBC_FLOOR").read_text().strip()
-    libc = chroot(root, "/lib/x86_64-linux-gnu/libc.so.6").stdout
-    have = re.search(r"release version (\d+\.\d+)", libc).group(1)
-    assert tuple(map(int, have.split("."))) >= tuple(map(int, floor.split("."))), (have, floor)
-
-    # Every library resolves from the bundle or the root's glibc, and libcurl from the bundle.
-    listing = chroot(root, "/lib64/ld-linux-x86-64.so.2", "--list", "/opt/clearml-glue/bin/clearml-glue")
-    assert listing.returncode == 0 and "not found" not in listing.stdout, listing.stdout + listing.stderr
-    assert re.search(r"libcurl\.so\.4 => /opt/clearml-glue/bin/\.\./lib/libcurl\.so\.4", listing.stdout), listing.stdout
-
-    task_id = server.ok("tasks.create", {
-        "name": "portable-hello", "type": "training",
-        "script": {"entry_point": "hello.py", "working_dir": ".", "binary": "python3", "diff": 'print("hello")\n'},
-    })["id"]
-    server.ok("tasks.enqueue", {"task": task_id, "queue_name": "portable_q"})
-    (work / "clearml.conf").write_text("api { }\nagent { }\n")
-    env = {
-        "PATH": PATH, "HOME": inside, "CLEARML_CONFIG_FILE": f"{inside}/clearml.conf",
-        "CLEARML_API_HOST": server.url, "CLEARML_WEB_HOST": server.url, "CLEARML_FILES_HOST": server.url,
-        "CLEARML_API_ACCESS_KEY": server.access_key, "CLEARML_API_SECRET_KEY": server.secret_key,
+        task_id = server.ok("tasks.create", {
+            "name": "portable-bookworm", "type": "training",
+            "script": {"entry_point": "hello.py", "working_dir": ".", "binary": "python3", "diff": report_script_python()},
+        })["id"]
+        server.ok("tasks.enqueue", {"task": task_id, "queue_name": "portable_q"})
+        (work / "clearml.conf").write_text("api { }\nagent { }\n")
         # python3-minimal has no venv module: run on the interpreter as it is.
-        "CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL": "1",
-    }
-    result = chroot(root, "/opt/clearml-glue/bin/clearml-glue", "execute", "--id", task_id, "--require-queue",
-                    env=env, timeout=180)
-    output = result.stdout[-3000:] + result.stderr[-3000:]
-    assert result.returncode == 0, output
-    task = server.ok("tasks.get_by_id", {"task": task_id})["task"]
-    assert task["status"] == "completed", (task["status"], task.get("status_reason"), output)
-    events = server.ok("events.get_task_log", {"task": task_id, "batch_size": 10000, "order": "asc"})["events"]
-    lines = [line for event in events for line in event.get("msg", "").splitlines()]
-    assert "hello" in lines, lines
-    assert "hello" in result.stdout.splitlines(), output  # also on the agent's stdout (kubectl logs)
+        env = agent_env(server.url, server, inside, CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL="1")
+        result, output = run_execute(root, task_id, env)
+        lines = assert_completed(server, task_id, result, output)
+        assert_nothing_leaks(task_report(lines), r"/lib/x86_64-linux-gnu/libc\.so\.6$")
+    assert tree_digest(bundle) == DIGESTS[bundle]
+
+
+def test_bullseye_glibc_2_31_git_over_https(bundle, server, tls, tmp_path):
+    root = debootstrap_root("bullseye", ["ca-certificates", "git", "python3-minimal"])
+    libc = chroot(root, "/lib/x86_64-linux-gnu/libc.so.6").stdout
+    assert "release version 2.31" in libc, libc
+
+    # The task's code in a bare repository served over HTTPS with Basic auth.
+    repo = make_git_repo(tmp_path / "src", "hello.py", report_script_python())
+    git_root = tmp_path / "git"
+    git_root.mkdir()
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(git_root / "task.git")], check=True, capture_output=True)
+
+    store = root / "etc" / "ssl" / "certs" / "ca-certificates.crt"
+    original = store.read_bytes()
+    with prepared(root, bundle) as (work, inside), https_front(tls, server, git_root) as front:
+        # Control: the plain binary needs a newer glibc than the root has (and libraries it lacks).
+        shutil.copy(os.environ["GLUE_BIN"], work / "plain-clearml-glue")
+        plain = chroot(root, f"{inside}/plain-clearml-glue", "--help")
+        assert plain.returncode != 0 and ("GLIBC_2." in plain.stderr or "error while loading" in plain.stderr), plain.stderr
+        (work / "plain-clearml-glue").unlink()
+
+        # The test CA joins the root's own CA store, which the agent (bundled libcurl) and git (the root's
+        # libcurl-gnutls) both read.
+        store.write_bytes(original + b"\n" + (tls / "ca.pem").read_bytes())
+        try:
+            base = f"https://127.0.0.1:{front.port}"
+            denied = chroot(root, "git", "ls-remote", f"{base}/git/task.git", env={"PATH": PATH, "GIT_TERMINAL_PROMPT": "0"})
+            assert denied.returncode != 0, denied.stdout  # the server really wants the credentials
+
+            task_id = server.ok("tasks.create", {
+                "name": "portable-bullseye", "type": "training",
+                "script": {"repository": f"{base}/git/task.git", "branch": "main", "entry_point": "hello.py",
+                           "working_dir": ".", "binary": "python3"},
+            })["id"]
+            server.ok("tasks.enqueue", {"task": task_id, "queue_name": "portable_q"})
+            (work / "clearml.conf").write_text("api { }\nagent { vcs_cache { enabled: false } }\n")
+            env = agent_env(base, server, inside, CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL="1", CLEARML_AGENT_EXEC_USER="nobody")
+            result, output = run_execute(root, task_id, env, extra=("--git-user", GIT_USER, "--git-pass", GIT_PASS))
+        finally:
+            store.write_bytes(original)
+        lines = assert_completed(server, task_id, result, output)
+        report = task_report(lines)
+        assert_nothing_leaks(report, r"/lib/x86_64-linux-gnu/libc-2\.31\.so$")
+        assert "UID 65534" in report, report  # CLEARML_AGENT_EXEC_USER=nobody, looked up by runuser
+        assert GIT_PASS not in "\n".join(lines) and GIT_PASS not in result.stdout, "the git password reached the console"
+        clone = next(Path(work).rglob("task_repository/*/.git/config"))
+        assert GIT_PASS not in clone.read_text() and GIT_USER not in clone.read_text()
+    front_log = front.log.read_text()
+    assert re.search(rf"GET /git/task\.git/info/refs\?service=git-upload-pack 200 {GIT_USER}", front_log), front_log
+    assert re.search(rf"POST /git/task\.git/git-upload-pack 200 {GIT_USER}", front_log), front_log
+    assert re.search(r"POST /v[0-9.]+/tasks\.completed 200", front_log) or "tasks.completed" in front_log, front_log
+    assert tree_digest(bundle) == DIGESTS[bundle]
+
+
+def test_busybox_root_without_libc(bundle, server, tls, tmp_path):
+    root = busybox_root()
+    found = subprocess.run(["find", str(root), "-xdev", "(", "-name", "libc.so*", "-o", "-name", "ld-linux*", "-o",
+                            "-name", "nsswitch.conf", "-o", "-name", "*.crt", ")"], capture_output=True, text=True).stdout.split()
+    assert found == [], found
+
+    git_root = tmp_path / "git"
+    git_root.mkdir()
+    with prepared(root, bundle) as (work, inside), https_front(tls, server, git_root) as front:
+        found = subprocess.run(["find", str(root), "-xdev", "(", "-name", "libc.so*", "-o", "-name", "ld-linux*", ")",
+                                "-not", "-path", f"{root}{BUNDLE_IN_ROOT}/*"], capture_output=True, text=True).stdout.split()
+        assert found == [], found
+        shutil.copy(tls / "ca.pem", work / "ca.pem")
+        task_id = server.ok("tasks.create", {
+            "name": "portable-busybox", "type": "training",
+            "script": {"entry_point": "run.sh", "working_dir": ".", "binary": "/bin/sh", "diff": report_script_shell()},
+        })["id"]
+        server.ok("tasks.enqueue", {"task": task_id, "queue_name": "portable_q"})
+        (work / "clearml.conf").write_text("api { }\nagent { }\n")
+        # No HOME: the agent (as uid 1000) finds /home/glue in /etc/passwd through the bundled glibc, without
+        # nsswitch.conf. `localhost` comes from /etc/hosts. The root has no CA store: SSL_CERT_FILE names one.
+        url = f"https://localhost:{front.port}"
+        env = agent_env(url, server, inside, HOME=None, SSL_CERT_FILE=f"{inside}/ca.pem")
+        result, output = run_execute(root, task_id, env, userspec="1000:1000")
+        lines = assert_completed(server, task_id, result, output)
+        report = task_report(lines)
+        assert_nothing_leaks(report, r" /bin/busybox$")
+        assert "UID 1000" in report, report
+        assert any(line.startswith("PWD /home/glue/.clearml/") for line in report), report
+
+        # Without SSL_CERT_FILE the only store is the bundle's fallback: it is loaded (the TLS failure is the
+        # test CA's certificate, unknown to it, not a missing CA file).
+        task_id = server.ok("tasks.create", {"name": "portable-busybox-2", "type": "training",
+                                             "script": {"entry_point": "run.sh", "binary": "/bin/sh", "diff": "echo hi\n"}})["id"]
+        server.ok("tasks.enqueue", {"task": task_id, "queue_name": "portable_q"})
+        env = agent_env(url, server, inside, HOME=None)
+        result, output = run_execute(root, task_id, env, userspec="1000:1000")
+        assert result.returncode == 5, output
+        assert re.search(r"certificate|SSL peer|issuer", output, re.I), output
+        assert not re.search(r"CA cert \(path|error setting certificate|BADFILE", output), output
+    assert tree_digest(bundle) == DIGESTS[bundle]

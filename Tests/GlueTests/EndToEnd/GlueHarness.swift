@@ -12,25 +12,45 @@ import Logging
 import Testing
 
 /// The embedded ClearML server and cluster on random loopback ports, a session and a Kubernetes client
-/// on them, and a glue controller run in-process against both.
+/// on them, and a glue controller run in-process against both. The glue runs as the ServiceAccount of
+/// deploy/rbac.yaml with a token from the TokenRequest API (`glue`), under the shipped Role and the
+/// optional Roles its features need (ShippedRBAC), never as admin; `kube` is the test's admin client.
 struct GlueHarness {
     let server: DevServer
     let cluster: DevCluster
     let kube: KubeClient
     let session: ClearMLSession
+    /// The glue's identity: `system:serviceaccount:clearml:clearml-glue`, its kubeconfig and client.
+    let glue: ServiceAccountIdentity
+    let granted = GrantedParts()
 
+    var glueKube: KubeClient { glue.client }
+
+    /// Records an issue when the cluster denied the glue any call (a rule the shipped RBAC lacks), unless
+    /// `allowingDenials` (a test that takes rights away on purpose).
     static func with(
         cluster configure: (inout DevClusterConfiguration) -> Void = { _ in },
+        allowingDenials: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation,
         _ body: (GlueHarness) async throws -> Void
     ) async throws {
         let server = try await DevServer.start(DevServerConfiguration())
         do {
             try await withCluster(configure) { cluster, kube in
-                _ = try? await kube.create(.namespaces, ["metadata": ["name": "clearml"]])
+                try await createIfAbsent(kube, .namespaces, namespace: nil, ["metadata": ["name": "clearml"]])
+                try await createObjects(try ShippedRBAC.documents(.base), admin: kube)
+                let glue = try await serviceAccountIdentity(cluster, admin: kube, namespace: ShippedRBAC.namespace, name: ShippedRBAC.serviceAccount)
                 let session = try ClearMLSession(configuration: ClearMLSessionConfiguration(
                     apiServer: server.baseURL, credentials: .keys(accessKey: server.accessKey, secretKey: server.secretKey),
                     http: HTTPClientConfiguration(proxy: .none), retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50)), worker: "test-client"))
-                try await body(GlueHarness(server: server, cluster: cluster, kube: kube, session: session))
+                let harness = GlueHarness(server: server, cluster: cluster, kube: kube, session: session, glue: glue)
+                _ = harness.granted.insert(.base)
+                try await body(harness)
+                let denied = cluster.accessLog(user: glue.username).keys.filter { !$0.allowed }
+                if !allowingDenials, !denied.isEmpty {
+                    Issue.record("the glue was denied calls under the shipped RBAC (deploy/): \(denied.map(\.description).sorted())",
+                                 sourceLocation: sourceLocation)
+                }
             }
         } catch {
             await server.stop()
@@ -64,7 +84,7 @@ struct GlueHarness {
             "metadata": ["name": "clearml-credentials", "namespace": "clearml"],
             "stringData": ["CLEARML_API_ACCESS_KEY": .string(server.accessKey), "CLEARML_API_SECRET_KEY": .string(server.secretKey)],
         ]
-        _ = try? await kube.create(.secrets, namespace: "clearml", secret)
+        try await createIfAbsent(kube, .secrets, namespace: "clearml", secret)
         var configuration = configuration(queues: queues)
         configuration.render.agentMode = .injected(image: "clearml-glue:dev")
         configuration.render.injectedAgentPath = try GlueBinary.path()
@@ -93,20 +113,38 @@ struct GlueHarness {
             http: HTTPClientConfiguration(proxy: .none), worker: configuration.workerID)
         sessionConfiguration.callObserver = metrics.clearMLObserver
         let glueSession = try ClearMLSession(configuration: sessionConfiguration)
-        let controller = try await GlueController.prepare(configuration: configuration, session: glueSession, kube: kube, metrics: metrics, logger: logger)
+        try await grant(for: configuration)
+        let controller = try await GlueController.prepare(configuration: configuration, session: glueSession, kube: glueKube, metrics: metrics, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let run = Task { try await controller.run(signals: [], onMetricsListening: { continuation.yield($0) }) }
+        let run = Task {
+            defer { continuation.finish() }
+            try await controller.run(signals: [], onMetricsListening: { continuation.yield($0) })
+        }
+        // A controller that fails or hangs before it listens ends the wait (no test hangs on it).
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            continuation.finish()
+        }
         var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
+        let listening = await iterator.next()
+        watchdog.cancel()
+        guard let port = listening else {
+            run.cancel()
+            throw HarnessFailure("the controller did not start serving within 60 s: \(await run.result)")
+        }
+        let outcome: Result<Void, any Error>
         do {
             try await body(controller, port)
+            outcome = .success(())
         } catch {
-            run.cancel()
-            _ = try? await run.value
-            throw error
+            outcome = .failure(error)
         }
         run.cancel()
-        _ = try? await run.value
+        // A controller that crashed while the test ran is a failure of the test, whatever the test saw.
+        if case .failure(let error) = await run.result, !(error is CancellationError) {
+            Issue.record("the glue controller failed: \(error)")
+        }
+        try outcome.get()
     }
 
     func enqueueTask(_ name: String, queue: String, container: JSONValue? = nil) async throws -> String {
@@ -141,4 +179,16 @@ struct GlueHarness {
         Issue.record("timed out waiting for \(what)")
         throw CancellationError()
     }
+}
+
+/// Creates `object` unless it exists already; any other error is thrown, not swallowed.
+func createIfAbsent(_ kube: KubeClient, _ resource: ResourceType, namespace: String?, _ object: JSONValue) async throws {
+    do {
+        _ = try await kube.create(resource, namespace: namespace, object)
+    } catch let error as KubeError where error.kind == .alreadyExists {}
+}
+
+struct HarnessFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

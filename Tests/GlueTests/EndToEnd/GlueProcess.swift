@@ -6,7 +6,12 @@ final class GlueProcess: @unchecked Sendable {
     let process = Process()
     let logPath: String
 
+    /// Runs as the glue's ServiceAccount (`h.glue`); with `--leader-elect` in `extra`, grant
+    /// `.leaderElection` first (`h.grant`).
     init(harness h: GlueHarness, queues: [String], directory: String, extra: [String] = [], name: String = "glue") throws {
+        if extra.contains("--leader-elect"), !h.granted.contains(.leaderElection) {
+            throw GlueProcessError("--leader-elect needs the leader-election Role: call h.grant(.leaderElection) first")
+        }
         let binary = try GlueBinary.path()
         let template = directory + "/template.yaml"
         if !FileManager.default.fileExists(atPath: template) {
@@ -23,7 +28,7 @@ final class GlueProcess: @unchecked Sendable {
         logPath = directory + "/\(name)-\(UUID().uuidString.prefix(6)).log"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["glue", "--queue", queues.joined(separator: ","), "--namespace", "clearml", "--kubeconfig", h.cluster.kubeconfigPath,
+        process.arguments = ["glue", "--queue", queues.joined(separator: ","), "--namespace", "clearml", "--kubeconfig", h.glue.kubeconfigPath,
                              "--template-yaml", template, "--credentials-secret", "clearml-credentials", "--agent-mode", "injected",
                              "--agent-image", "clearml-glue:dev", "--agent-binary-path", binary, "--metrics-address", "127.0.0.1:0",
                              "--reconcile-interval", "0.5", "--create-queue"] + extra
@@ -51,4 +56,9 @@ final class GlueProcess: @unchecked Sendable {
     }
 
     deinit { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+}
+
+struct GlueProcessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

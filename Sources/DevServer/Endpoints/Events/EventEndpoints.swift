@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONValue
 
 /// `events.add_batch/add` (log and metric events), `events.get_task_log`, `events.get_task_events`.
 enum EventEndpoints {
@@ -49,7 +50,7 @@ enum EventEndpoints {
             var errors: [String: Int] = [:]
             var touched: [String: JSONValue] = [:]
             for event in events {
-                guard let taskID = event["task"]?.stringValue, let type = event["type"]?.stringValue, !type.isEmpty else {
+                guard let taskID = event["task"]?.strictString, let type = event["type"]?.strictString, !type.isEmpty else {
                     errors["Event must have a 'task' and a 'type'", default: 0] += 1
                     continue
                 }
@@ -57,14 +58,14 @@ enum EventEndpoints {
                     errors["Invalid task id", default: 0] += 1
                     continue
                 }
-                if lockedStatuses.contains(task["status"]?.stringValue ?? ""), event["allow_locked"]?.boolValue != true {
+                if lockedStatuses.contains(task["status"]?.strictString ?? ""), event["allow_locked"]?.lenientBool != true {
                     errors["Task is locked (published)", default: 0] += 1
                     continue
                 }
                 let stored = normalize(event, type: type, worker: worker, now: now)
                 try db.execute(
                     sql: "INSERT INTO events(task, type, timestamp, doc) VALUES (?, ?, ?, ?)",
-                    arguments: [taskID, type, stored["timestamp"]?.intValue ?? 0, stored.serialized()])
+                    arguments: [taskID, type, stored["timestamp"]?.intValue ?? 0, stored.encodedString()])
                 MetricsUpdate.apply(stored, to: &task)
                 task["last_update"] = .string(nowString)
                 touched[taskID] = task

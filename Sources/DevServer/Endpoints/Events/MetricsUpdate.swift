@@ -1,4 +1,5 @@
 import Crypto
+import JSONValue
 
 /// Keeps a task's `last_iteration` and `last_metrics` current as scalar events arrive, the summary upstream
 /// maintains (keyed by md5 of metric and variant names) so clients can read the latest values from the task.
@@ -7,8 +8,8 @@ enum MetricsUpdate {
         recordStats(event, on: &task)
         guard let iteration = event["iter"]?.intValue else { return }
         if iteration > (task["last_iteration"]?.intValue ?? 0) { task["last_iteration"] = .int(iteration) }
-        guard event["type"]?.stringValue == "training_stats_scalar",
-              let metric = event["metric"]?.stringValue, let variant = event["variant"]?.stringValue,
+        guard event["type"]?.strictString == "training_stats_scalar",
+              let metric = event["metric"]?.strictString, let variant = event["variant"]?.strictString,
               let value = event["value"], value.doubleValue != nil
         else { return }
         let metricKey = md5(metric), variantKey = md5(variant)
@@ -31,8 +32,8 @@ enum MetricsUpdate {
 
     /// `metric_stats[md5(metric)].event_stats_by_type[type].last_update` (epoch ms), as upstream keeps it.
     private static func recordStats(_ event: JSONValue, on task: inout JSONValue) {
-        guard let type = event["type"]?.stringValue else { return }
-        let metric = event["metric"]?.stringValue ?? ""
+        guard let type = event["type"]?.strictString else { return }
+        let metric = event["metric"]?.strictString ?? ""
         let key = md5(metric)
         var stats = task["metric_stats"]?.objectValue ?? [:]
         var entry = stats[key]?.objectValue ?? ["metric": .string(metric)]

@@ -1,4 +1,5 @@
 import GRDB
+import JSONValue
 
 enum ProjectStore {
     static func project(_ db: Database, id: String) throws -> JSONValue? {
@@ -37,7 +38,7 @@ enum ProjectEndpoints {
                         "featured": 9999, "path": [],
                     ]
                     try db.execute(sql: "INSERT INTO projects(id, name, doc) VALUES (?, ?, ?)",
-                                   arguments: [id, name, project.serialized()])
+                                   arguments: [id, name, project.encodedString()])
                     return ["id": .string(id)]
                 }
             },

@@ -1,4 +1,5 @@
 import GRDB
+import JSONValue
 
 /// `queues.get_all/get_by_id/create/get_default/delete/update`: queue objects with their entries.
 enum QueueEndpoints {
@@ -63,7 +64,7 @@ enum QueueEndpoints {
                     var fields: [String: JSONValue] = [:]
                     for key in ["name", "tags", "system_tags", "display_name", "metadata"] {
                         guard let value = body[key], !value.isNull else { continue }
-                        if key == "name", let name = value.stringValue, name != queue["name"]?.stringValue,
+                        if key == "name", let name = value.strictString, name != queue["name"]?.strictString,
                            try QueueStore.queue(db, name: name) != nil
                         {
                             throw APIError.queueNameExists(name)
@@ -98,7 +99,7 @@ enum QueueEndpoints {
 
     static func withEntries(_ queue: JSONValue, _ db: Database, limit: Int?) throws -> JSONValue {
         var queue = queue
-        queue["entries"] = .array(try QueueStore.entries(db, queue: queue["id"]?.stringValue ?? "", limit: limit))
+        queue["entries"] = .array(try QueueStore.entries(db, queue: queue["id"]?.strictString ?? "", limit: limit))
         return queue
     }
 }

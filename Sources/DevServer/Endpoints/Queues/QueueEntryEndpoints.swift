@@ -1,4 +1,5 @@
 import GRDB
+import JSONValue
 
 /// Queue entry operations: `add_task`, `remove_task`, `get_next_task` (atomic pop), `peek_task`,
 /// `get_num_entries`, `clear_queue`, `move_task_to_front/back`.
@@ -15,7 +16,7 @@ enum QueueEntryEndpoints {
                     try QueueStore.append(db, queue: queue, task: task, now: now)
                     // Upstream does not require the task to exist; it only records the queue on it when it does.
                     if updateExecutionQueue, var document = try TaskStore.task(db, id: task) {
-                        document.setValue(.string(queue), atPath: ["execution", "queue"])
+                        document.set(.string(queue), at: ["execution", "queue"])
                         try TaskStore.save(db, document)
                     }
                     return ["added": 1]
@@ -34,9 +35,9 @@ enum QueueEntryEndpoints {
                         throw APIError.taskNotInQueue(task: task, queue: queue, company: state.company)
                     }
                     if updateStatus, var document = try TaskStore.task(db, id: task),
-                       document["status"]?.stringValue == TaskStatus.queued.rawValue
+                       document["status"]?.strictString == TaskStatus.queued.rawValue
                     {
-                        let back = document["enqueue_status"]?.stringValue.flatMap(TaskStatus.init(rawValue:)) ?? .created
+                        let back = document["enqueue_status"]?.strictString.flatMap(TaskStatus.init(rawValue:)) ?? .created
                         StatusChange.apply(to: &document, status: back, reason: nil, message: nil, identity: identity, now: now)
                         if var execution = document["execution"]?.objectValue {
                             execution.removeValue(forKey: "queue")
@@ -74,8 +75,8 @@ enum QueueEntryEndpoints {
                     let tasks = try String.fetchAll(db, sql: "SELECT task FROM queue_entries WHERE queue = ?", arguments: [queue])
                     try db.execute(sql: "DELETE FROM queue_entries WHERE queue = ?", arguments: [queue])
                     for id in tasks {
-                        guard var task = try TaskStore.task(db, id: id), task["status"]?.stringValue == "queued" else { continue }
-                        let back = task["enqueue_status"]?.stringValue.flatMap(TaskStatus.init(rawValue:)) ?? .created
+                        guard var task = try TaskStore.task(db, id: id), task["status"]?.strictString == "queued" else { continue }
+                        let back = task["enqueue_status"]?.strictString.flatMap(TaskStatus.init(rawValue:)) ?? .created
                         StatusChange.apply(to: &task, status: back, reason: nil, message: nil, identity: identity, now: now)
                         try TaskStore.save(db, task)
                     }
@@ -128,7 +129,7 @@ enum QueueEntryEndpoints {
             }
             var result: JSONValue = ["entry": ["task": .string(entry.task), "added": .string(entry.added)]]
             if var task = try TaskStore.task(db, id: entry.task) {
-                if task["status"]?.stringValue == TaskStatus.stopped.rawValue {
+                if task["status"]?.strictString == TaskStatus.stopped.rawValue {
                     StatusChange.apply(to: &task, status: .queued, reason: nil, message: nil, identity: identity, now: now)
                     try TaskStore.save(db, task)
                 }

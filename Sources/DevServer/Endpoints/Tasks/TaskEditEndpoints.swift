@@ -1,4 +1,5 @@
 import GRDB
+import JSONValue
 
 /// `tasks.create`, `tasks.get_by_id`, `tasks.edit`, `tasks.update`, `tasks.update_batch`, `tasks.delete`.
 enum TaskEditEndpoints {
@@ -19,9 +20,9 @@ enum TaskEditEndpoints {
         for (key, value) in body.objectValue ?? [:] where !value.isNull {
             switch key {
             case "name", "comment", "type", "parent", "project", "output_dest", "status_message", "status_reason":
-                guard value.stringValue != nil else { throw APIError.validation("\(key): expected a string") }
+                guard value.strictString != nil else { throw APIError.validation("\(key): expected a string") }
             case "tags", "system_tags":
-                guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                guard let items = value.arrayValue, items.allSatisfy({ $0.strictString != nil }) else {
                     throw APIError.validation("\(key): expected a list of strings")
                 }
             case "execution", "script", "hyperparams", "configuration", "models", "container", "runtime":
@@ -66,7 +67,7 @@ enum TaskEditEndpoints {
                 let now = call.nowString
                 return try await state.store.write { db in
                     let task = try TaskStore.existing(db, id: id, company: state.company)
-                    if task["status"]?.stringValue == TaskStatus.inProgress.rawValue && !force {
+                    if task["status"]?.strictString == TaskStatus.inProgress.rawValue && !force {
                         throw APIError.invalidTaskStatus("Task is in progress, use force to delete: id=\(id)")
                     }
                     try QueueStore.removeEverywhere(db, task: id, now: now)
@@ -94,14 +95,14 @@ enum TaskEditEndpoints {
         for field in editableFields where field != "name" && field != "type" {
             if let value = body[field], !value.isNull { task[field] = value }
         }
-        if let destination = body["output_dest"]?.stringValue { task["output"] = ["destination": .string(destination)] }
+        if let destination = body["output_dest"]?.strictString { task["output"] = ["destination": .string(destination)] }
         if body["script"] == nil || body["script"]?.isNull == true {
             // What upstream stores for a task created without code.
             task["script"] = ["binary": "python", "repository": "", "entry_point": "", "requirements": .object([:])]
         }
         let document = task
         try await state.store.write { db in
-            if let project = document["project"]?.stringValue, !project.isEmpty,
+            if let project = document["project"]?.strictString, !project.isEmpty,
                try ProjectStore.project(db, id: project) == nil
             {
                 throw APIError.invalidProjectID(project)
@@ -123,7 +124,7 @@ enum TaskEditEndpoints {
         let now = call.nowString
         return try await state.store.write { db in
             var task = try TaskStore.existing(db, id: id, company: state.company)
-            let status = task["status"]?.stringValue ?? ""
+            let status = task["status"]?.strictString ?? ""
             if status != TaskStatus.created.rawValue && !force {
                 throw APIError.invalidTaskStatus("Task is not in 'created' status: id=\(id), status=\(status)")
             }
@@ -132,7 +133,7 @@ enum TaskEditEndpoints {
                 guard let value = body[field], !value.isNull else { continue }
                 StatusChange.set(field, value, on: &task, fields: &fields)
             }
-            if let destination = body["output_dest"]?.stringValue {
+            if let destination = body["output_dest"]?.strictString {
                 StatusChange.set("output.destination", .string(destination), on: &task, fields: &fields)
             }
             guard !fields.isEmpty else { return ["updated": 0, "fields": .object([:])] }
@@ -148,7 +149,7 @@ enum TaskEditEndpoints {
     private static func update(_ db: Database, _ state: ServerState, _ item: JSONValue, call: APICall, now: String)
         throws -> [String: JSONValue]
     {
-        guard let id = item["task"]?.stringValue else {
+        guard let id = item["task"]?.strictString else {
             throw APIError.missingRequiredFields(["task"], endpoint: call.endpoint)
         }
         try validateTypes(item)

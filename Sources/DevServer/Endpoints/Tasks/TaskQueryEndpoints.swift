@@ -1,3 +1,5 @@
+import JSONValue
+
 /// `tasks.get_all`, `tasks.get_hyper_params`, `tasks.edit_hyper_params`.
 enum TaskQueryEndpoints {
     /// Fields upstream lets clients filter on directly (`Task.get_all_query_options`, list and plain fields).
@@ -56,10 +58,10 @@ enum TaskQueryEndpoints {
                     var task = try TaskStore.existing(db, id: id, company: state.company)
                     var sections = replace == "all" ? [:] : task["hyperparams"]?.objectValue ?? [:]
                     if replace == "section" {
-                        for item in items { if let section = item["section"]?.stringValue { sections[section] = .object([:]) } }
+                        for item in items { if let section = item["section"]?.strictString { sections[section] = .object([:]) } }
                     }
                     for item in items {
-                        guard let section = item["section"]?.stringValue, let name = item["name"]?.stringValue else {
+                        guard let section = item["section"]?.strictString, let name = item["name"]?.strictString else {
                             throw APIError.validation("hyperparams: every item needs section and name")
                         }
                         var param: JSONValue = ["section": .string(section), "name": .string(name)]

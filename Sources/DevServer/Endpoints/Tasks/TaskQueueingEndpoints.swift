@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONValue
 
 /// `tasks.enqueue`, `tasks.dequeue`, `tasks.stop`: status changes that also move queue entries, done in one
 /// transaction so a task's status and its queue membership never disagree.
@@ -28,7 +29,7 @@ enum TaskQueueingEndpoints {
         return try await state.store.write { db in
             var task = try TaskStore.existing(db, id: id, company: state.company)
             let queue = try resolveQueue(db, id: queueID, name: queueName, identity: identity, now: now, company: state.company)
-            let current = TaskStatus(rawValue: task["status"]?.stringValue ?? "") ?? .unknown
+            let current = TaskStatus(rawValue: task["status"]?.strictString ?? "") ?? .unknown
             _ = try StatusMachine.validate(from: current, to: .queued, force: force).get()
             // Upstream reverts the status change when the entry exists; checking first has the same effect.
             if try QueueStore.contains(db, queue: queue, task: id) {
@@ -54,12 +55,12 @@ enum TaskQueueingEndpoints {
             return id
         }
         if let name, !name.isEmpty {
-            if let queue = try QueueStore.queue(db, name: name), let existing = queue["id"]?.stringValue { return existing }
+            if let queue = try QueueStore.queue(db, name: name), let existing = queue["id"]?.strictString { return existing }
             return try QueueStore.create(db, name: name, tags: [], systemTags: [], metadata: nil, displayName: nil,
                                          identity: identity, now: now)
         }
         let defaults = try QueueStore.defaultQueues(db)
-        guard let queue = defaults.first?["id"]?.stringValue else { throw APIError.noDefaultQueue }
+        guard let queue = defaults.first?["id"]?.strictString else { throw APIError.noDefaultQueue }
         guard defaults.count == 1 else { throw APIError(400, 708, "More than one queue is tagged as the default queue for this company") }
         return queue
     }
@@ -84,11 +85,11 @@ enum TaskQueueingEndpoints {
             var task = try TaskStore.existing(db, id: id, company: state.company)
             if everywhere {
                 try QueueStore.removeEverywhere(db, task: id, now: now)
-            } else if let queue = task["execution"]?["queue"]?.stringValue {
+            } else if let queue = task["execution"]?["queue"]?.strictString {
                 try QueueStore.remove(db, queue: queue, task: id, now: now)
             }
-            let current = TaskStatus(rawValue: task["status"]?.stringValue ?? "") ?? .unknown
-            let enqueueStatus = task["enqueue_status"]?.stringValue.flatMap(TaskStatus.init(rawValue:))
+            let current = TaskStatus(rawValue: task["status"]?.strictString ?? "") ?? .unknown
+            let enqueueStatus = task["enqueue_status"]?.strictString.flatMap(TaskStatus.init(rawValue:))
             guard let newStatus = StatusMachine.dequeueTarget(
                 current: current, requested: requestedStatus, enqueueStatus: enqueueStatus)
             else {
@@ -114,10 +115,10 @@ enum TaskQueueingEndpoints {
         let timeout = state.configuration.taskUpdateTimeout
         return try await state.store.write { db in
             var task = try TaskStore.existing(db, id: id, company: state.company)
-            let current = TaskStatus(rawValue: task["status"]?.stringValue ?? "") ?? .unknown
+            let current = TaskStatus(rawValue: task["status"]?.strictString ?? "") ?? .unknown
             let development = task["system_tags"]?.stringList?.contains("development") ?? false
-            let lastUpdate = task["last_update"]?.stringValue.flatMap(Timestamps.parse)
-            let liveWorker = !(task["last_worker"]?.stringValue ?? "").isEmpty
+            let lastUpdate = task["last_update"]?.strictString.flatMap(Timestamps.parse)
+            let liveWorker = !(task["last_worker"]?.strictString ?? "").isEmpty
                 && (lastUpdate.map { now.timeIntervalSince($0) <= timeout } ?? false)
             let outcome = try StatusMachine.stopOutcome(
                 current: current, isDevelopment: development, hasLiveWorker: liveWorker, force: force).get()

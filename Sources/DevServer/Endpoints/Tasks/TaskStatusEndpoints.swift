@@ -1,4 +1,5 @@
 import GRDB
+import JSONValue
 
 /// `tasks.started/stopped/completed/failed/close/publish/reset/ping`: status changes through the upstream status
 /// machine. Each runs read-validate-write inside one write transaction, so concurrent changes serialize and the
@@ -19,7 +20,7 @@ enum TaskStatusEndpoints {
         return [
             simple("tasks.started", .inProgress, extra: { previous, task, fields in
                 if previous["started"] == nil || previous["started"]?.isNull == true {
-                    StatusChange.set("started", .string(fields["last_update"]?.stringValue ?? ""), on: &task, fields: &fields)
+                    StatusChange.set("started", .string(fields["last_update"]?.strictString ?? ""), on: &task, fields: &fields)
                 }
             }, response: { $0["started"] = 1 }),
             simple("tasks.stopped", .stopped, extra: setCompleted),
@@ -28,7 +29,7 @@ enum TaskStatusEndpoints {
             simple("tasks.failed", .failed),
             simple("tasks.close", .closed),
             simple("tasks.publish", .published, extra: { _, task, fields in
-                StatusChange.set("published", .string(fields["last_update"]?.stringValue ?? ""), on: &task, fields: &fields)
+                StatusChange.set("published", .string(fields["last_update"]?.strictString ?? ""), on: &task, fields: &fields)
             }, response: { $0["committed_versions_results"] = [] }),
             Endpoint(name: "tasks.reset", versions: [APIVersion(1, 0)], authenticated: true) { call in
                 try await reset(state, call)
@@ -47,15 +48,15 @@ enum TaskStatusEndpoints {
     }
 
     private static let setCompleted: Extra = { previous, task, fields in
-        let now = fields["last_update"]?.stringValue ?? ""
+        let now = fields["last_update"]?.strictString ?? ""
         StatusChange.set("completed", .string(now), on: &task, fields: &fields)
     }
 
     /// Leaving (or re-entering) `in_progress` records the seconds since `started`, upstream's `active_duration`.
     private static let setActiveDuration: Extra = { previous, task, fields in
-        guard previous["status"]?.stringValue == TaskStatus.inProgress.rawValue else { return }
-        guard let started = previous["started"]?.stringValue.flatMap(Timestamps.parse),
-              let now = fields["last_update"]?.stringValue.flatMap(Timestamps.parse)
+        guard previous["status"]?.strictString == TaskStatus.inProgress.rawValue else { return }
+        guard let started = previous["started"]?.strictString.flatMap(Timestamps.parse),
+              let now = fields["last_update"]?.strictString.flatMap(Timestamps.parse)
         else { return }
         StatusChange.set("active_duration", .int(Int64(max(0, now.timeIntervalSince(started)))), on: &task, fields: &fields)
     }
@@ -68,7 +69,7 @@ enum TaskStatusEndpoints {
         return try await state.store.write { db in
             var task = try TaskStore.existing(db, id: request.id, company: state.company)
             let previous = task
-            let current = TaskStatus(rawValue: task["status"]?.stringValue ?? "") ?? .unknown
+            let current = TaskStatus(rawValue: task["status"]?.strictString ?? "") ?? .unknown
             _ = try StatusMachine.validate(from: current, to: target, force: request.force).get()
             var fields = StatusChange.apply(to: &task, status: target, reason: request.reason, message: request.message,
                                             identity: request.identity, now: request.now)
@@ -84,7 +85,7 @@ enum TaskStatusEndpoints {
         let request = try StatusRequest(call)
         return try await state.store.write { db in
             var task = try TaskStore.existing(db, id: request.id, company: state.company)
-            let current = TaskStatus(rawValue: task["status"]?.stringValue ?? "") ?? .unknown
+            let current = TaskStatus(rawValue: task["status"]?.strictString ?? "") ?? .unknown
             if current == .published && !request.force {
                 throw APIError.invalidTaskStatus("Invalid status change: current_status=published, new_status=created")
             }

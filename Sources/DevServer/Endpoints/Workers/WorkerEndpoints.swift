@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSONValue
 
 /// `workers.register/unregister/status_report/get_all`. Upstream keeps workers in Redis with a TTL of their
 /// `timeout`; here they live in SQLite and expire lazily on read.
@@ -52,7 +53,7 @@ enum WorkerEndpoints {
                     var workers: [JSONValue] = []
                     for var doc in docs {
                         if let pattern, !pattern.isEmpty,
-                           doc["id"]?.stringValue?.range(of: pattern, options: .regularExpression) == nil { continue }
+                           doc["id"]?.strictString?.range(of: pattern, options: .regularExpression) == nil { continue }
                         let queueIDs = doc["queues"]?.stringList ?? []
                         doc["queues"] = .array(try queueIDs.map { id in
                             let queue = try QueueStore.queue(db, id: id)
@@ -85,7 +86,7 @@ enum WorkerEndpoints {
                 task["last_worker_report"] = .string(nowString)
                 task["last_update"] = .string(nowString)
                 try TaskStore.save(db, task)
-                let started = task["started"]?.stringValue.flatMap(Timestamps.parse)
+                let started = task["started"]?.strictString.flatMap(Timestamps.parse)
                 doc["task"] = [
                     "id": .string(taskID), "name": task["name"] ?? .null,
                     "running_time": .int(Int64(started.map { now.timeIntervalSince($0) * 1000 } ?? 0)),
@@ -117,7 +118,7 @@ enum WorkerEndpoints {
     private static func save(_ db: Database, _ doc: JSONValue, now: Date) throws {
         try db.execute(
             sql: "INSERT OR REPLACE INTO workers(id, last_activity, doc) VALUES (?, ?, ?)",
-            arguments: [doc["id"]?.stringValue ?? "", now.timeIntervalSince1970, doc.serialized()])
+            arguments: [doc["id"]?.strictString ?? "", now.timeIntervalSince1970, doc.encodedString()])
     }
 
     private static func fresh(_ worker: String, identity: Identity, now: Date) -> JSONValue {
