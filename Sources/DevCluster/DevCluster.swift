@@ -49,12 +49,14 @@ public final class DevCluster: Sendable {
     private let store: ObjectStore
     private let api: ClusterAPI
     private let jobs: JobController
+    private let controllers: ControllerManager
     private let serverTask: Task<Void, any Error>
 
     public var server: String { "https://127.0.0.1:\(port)" }
 
     private init(port: Int, kubeconfigPath: String, dataDirectory: String, token: String, certs: ClusterCertificates,
-                 kubelet: Kubelet, store: ObjectStore, api: ClusterAPI, jobs: JobController, serverTask: Task<Void, any Error>) {
+                 kubelet: Kubelet, store: ObjectStore, api: ClusterAPI, jobs: JobController, controllers: ControllerManager,
+                 serverTask: Task<Void, any Error>) {
         self.port = port
         self.kubeconfigPath = kubeconfigPath
         self.dataDirectory = dataDirectory
@@ -66,6 +68,7 @@ public final class DevCluster: Sendable {
         self.store = store
         self.api = api
         self.jobs = jobs
+        self.controllers = controllers
         self.serverTask = serverTask
     }
 
@@ -87,6 +90,8 @@ public final class DevCluster: Sendable {
         try await Bootstrap.seed(store, configuration: configuration)
         let jobs = JobController(store: store, kubelet: kubelet)
         await jobs.start()
+        let controllers = ControllerManager(store: store, kubelet: kubelet, caCertificatePath: certs.caCertificatePath)
+        await controllers.start()
 
         let tls = try HTTPServer.tlsConfiguration(certs)
         let (started, startedContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
@@ -124,11 +129,22 @@ public final class DevCluster: Sendable {
         guard let port = boundPort else {
             throw DevClusterError("the API server on \(configuration.host):\(configuration.port) stopped before it started serving")
         }
+        // What pods need of the API server once its address is known: the `kubernetes` Service (their
+        // KUBERNETES_SERVICE_HOST/PORT) and tokens for their service-account volumes.
+        try await KubernetesService.publish(store, host: "127.0.0.1", port: port)
+        let authenticator = api.authenticator
+        await kubelet.useTokenIssuer { namespace, account, pod in
+            guard let serviceAccount = await store.get(.serviceAccounts, namespace: namespace, name: account) else { return nil }
+            return authenticator.issue(Authenticator.IssuedToken(
+                namespace: namespace, serviceAccount: account, serviceAccountUID: serviceAccount[path: "metadata", "uid"]?.stringValue ?? "",
+                expires: Date().addingTimeInterval(365 * 86_400),
+                bound: (.pods, pod[path: "metadata", "name"]?.stringValue ?? "", pod[path: "metadata", "uid"]?.stringValue ?? "")))
+        }
         let kubeconfigPath = configuration.kubeconfigOut ?? dataDirectory + "/kubeconfig"
         try KubeconfigWriter.write(to: kubeconfigPath, server: "https://127.0.0.1:\(port)", caPath: certs.caCertificatePath, token: token)
         configuration.logger.info("devcluster serving", metadata: ["server": "https://127.0.0.1:\(port)", "kubeconfig": "\(kubeconfigPath)"])
         return DevCluster(port: port, kubeconfigPath: kubeconfigPath, dataDirectory: dataDirectory, token: token, certs: certs,
-                          kubelet: kubelet, store: store, api: api, jobs: jobs, serverTask: serverTask)
+                          kubelet: kubelet, store: store, api: api, jobs: jobs, controllers: controllers, serverTask: serverTask)
     }
 
     /// Writes a kubeconfig for this cluster that authenticates with `token` (a ServiceAccount token from
@@ -153,6 +169,7 @@ public final class DevCluster: Sendable {
     /// Stops serving and kills every pod's process group.
     public func stop() async {
         await jobs.stop()
+        controllers.stop()
         await kubelet.stopAll()
         await store.dropAllWatches()
         serverTask.cancel()

@@ -12,7 +12,11 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    // The small accessors are @inlinable: inside a client module they cost what an enum switch costs, as
+    // they did when the embedded server had a JSON type of its own.
+
     /// The member `key` of an object; setting it on a non-object makes a one-member object.
+    @inlinable
     public subscript(key: String) -> JSONValue? {
         get {
             if case .object(let fields) = self { return fields[key] }
@@ -23,11 +27,13 @@ public enum JSONValue: Sendable, Hashable {
                 if let newValue { self = .object([key: newValue]) }
                 return
             }
+            self = .null  // drop this reference, so the dictionary is changed in place rather than copied
             fields[key] = newValue
             self = .object(fields)
         }
     }
 
+    @inlinable
     public subscript(index: Int) -> JSONValue? {
         if case .array(let items) = self, items.indices.contains(index) { return items[index] }
         return nil
@@ -44,6 +50,7 @@ public enum JSONValue: Sendable, Hashable {
         value(at: dottedPath.split(separator: ".").map(String.init))
     }
 
+    @inlinable
     public func value(at path: [String]) -> JSONValue? {
         var current: JSONValue? = self
         for key in path { current = current?[key] }
@@ -75,6 +82,7 @@ public enum JSONValue: Sendable, Hashable {
     // text, text from scalars), for fields that clients send either way.
 
     /// Lenient: scalars as text (Kubernetes writes some numbers either way, e.g. quantities and exit codes).
+    @inlinable
     public var stringValue: String? {
         switch self {
         case .string(let s): return s
@@ -86,6 +94,7 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Lenient: an int, a whole double or numeric text.
+    @inlinable
     public var intValue: Int64? {
         switch self {
         case .int(let i): return i
@@ -97,6 +106,7 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Lenient: any number, or numeric text.
+    @inlinable
     public var doubleValue: Double? {
         switch self {
         case .int(let i): return Double(i)
@@ -108,6 +118,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Strict: the text of a JSON string, nil for anything else (`stringValue` also renders numbers and
     /// booleans). What an API field typed "string" accepts.
+    @inlinable
     public var strictString: String? {
         if case .string(let s) = self { return s }
         return nil
@@ -115,6 +126,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Lenient: the text of a string, or every string of a list (other members dropped); a single string is a
     /// one-element list, as ClearML accepts both for ids, tags and fields.
+    @inlinable
     public var stringList: [String]? {
         switch self {
         case .string(let s): return [s]
@@ -124,6 +136,7 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Strict: true or false only.
+    @inlinable
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil
@@ -145,17 +158,23 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    @inlinable
     public var arrayValue: [JSONValue]? {
         if case .array(let items) = self { return items }
         return nil
     }
 
+    @inlinable
     public var objectValue: [String: JSONValue]? {
         if case .object(let fields) = self { return fields }
         return nil
     }
 
-    public var isNull: Bool { self == .null }
+    @inlinable
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
 }
 
 extension JSONValue: Codable {

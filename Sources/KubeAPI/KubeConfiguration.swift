@@ -46,6 +46,12 @@ public struct KubeConfiguration: Sendable, Equatable {
 
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
+    /// Test hook, not a Kubernetes convention: when set (non-empty), in-cluster configuration reads the
+    /// token, CA and namespace from this folder instead of `directory`. The embedded cluster
+    /// (`clearml-glue cluster`) runs pods as local processes, which cannot see the fixed path above, and sets
+    /// it to where it projected the pod's service-account volume.
+    public static let serviceAccountDirectoryVariable = "KUBERNETES_SERVICE_ACCOUNT_DIR"
+
     /// Resolution order (as kubectl and client-go): `kubeconfig` argument, then `$KUBECONFIG` (a `:` list,
     /// merged), then `~/.kube/config`; when none exists and `KUBERNETES_SERVICE_HOST` is set, in-cluster.
     public static func load(
@@ -81,6 +87,7 @@ public struct KubeConfiguration: Sendable, Equatable {
             throw KubeConfigError("in-cluster configuration needs KUBERNETES_SERVICE_HOST")
         }
         let port = environment["KUBERNETES_SERVICE_PORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "443"
+        let directory = environment[serviceAccountDirectoryVariable].flatMap { $0.isEmpty ? nil : $0 } ?? directory
         let hostPart = host.contains(":") ? "[\(host)]" : host
         let tokenPath = directory + "/token"
         guard FileManager.default.isReadableFile(atPath: tokenPath) else {

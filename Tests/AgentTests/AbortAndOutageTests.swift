@@ -8,7 +8,7 @@ import Testing
 
 /// Stops (user abort during setup and during the run, SIGTERM to the agent), a server outage mid-run,
 /// and `build` followed by `execute`.
-@Suite(.serialized) struct AbortAndOutageTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct AbortAndOutageTests {
     static let sleeper = "import time\nprint('script started', flush=True)\ntime.sleep(120)\nprint('never printed')\n"
 
     func callbackEnvironment(_ harness: AgentHarness, marker: String) -> [String: String] {

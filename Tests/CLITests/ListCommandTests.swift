@@ -2,7 +2,7 @@ import Foundation
 import GlueTestSupport
 import Testing
 
-@Suite("clearml-glue list (built binary)")
+@Suite("clearml-glue list (built binary)", .timeLimit(.minutes(3)))
 struct ListCommandTests {
     static let trace = FixtureServer.fixtures.appendingPathComponent("traces/02-agent-list.jsonl").path
 

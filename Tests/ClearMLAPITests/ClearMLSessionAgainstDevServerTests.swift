@@ -6,7 +6,7 @@ import JSONValue
 import Testing
 
 /// The client against our embedded server: a stateful server, so whole flows (queue, claim, abort) run.
-@Suite struct ClearMLSessionAgainstDevServerTests {
+@Suite(.timeLimit(.minutes(2))) struct ClearMLSessionAgainstDevServerTests {
     func withServer(_ body: (ClearMLSession, DevServer) async throws -> Void) async throws {
         let server = try await DevServer.start(DevServerConfiguration())
         do {

@@ -4,7 +4,7 @@ import GlueTestSupport
 import JSONValue
 import Testing
 
-@Suite struct ClearMLSessionTests {
+@Suite(.timeLimit(.minutes(2))) struct ClearMLSessionTests {
     @Test func logsInWithBasicThenSendsTheJWTAsBearerWithClientHeaders() async throws {
         let server = try await ReplayServer.start(traces: ["05-agent-execute-require-queue.jsonl"])
         let session = try server.session()

@@ -6,7 +6,7 @@ import HTTPClient
 import KubeAPI
 import Testing
 
-@Suite struct APITests {
+@Suite(.timeLimit(.minutes(3))) struct APITests {
     func raw(_ cluster: DevCluster, _ path: String, method: HTTPMethod = .get, body: JSONValue? = nil, contentType: String = "application/json", accept: String = "application/json") async throws -> HTTPResponse {
         let client = try HTTPClient(configuration: HTTPClientConfiguration(
             tls: TLSConfiguration(certificateAuthority: .file(cluster.caCertificatePath), trustSystemRoots: false), proxy: .none))

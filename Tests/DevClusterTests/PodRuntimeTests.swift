@@ -27,7 +27,7 @@ import Testing
                                         "volumeMounts": [["name": "work", "mountPath": "/work"]]]],
                     "containers": [[
                         "name": "main", "image": "busybox", "workingDir": "/work",
-                        "command": ["sh", "-c", "cat file; echo $SECRET $MODE $ME $(GREETING); case $HOME in */home) echo home-ok;; esac"],
+                        "command": ["sh", "-c", "cat file; echo $SECRET $MODE $ME $(GREETING); case $HOME in */home/main) echo home-ok;; esac"],
                         "env": [
                             ["name": "SECRET", "valueFrom": ["secretKeyRef": ["name": "creds", "key": "key"]]],
                             ["name": "MODE", "valueFrom": ["configMapKeyRef": ["name": "settings", "key": "mode"]]],
@@ -114,7 +114,7 @@ import Testing
             _ = try await kube.create(.pods, podManifest("leftover", command: ["sh", "-c", "echo $$ > $HOME/pid; sleep 60"]))
             let home = { (name: String) in
                 (try? FileManager.default.contentsOfDirectory(atPath: cluster.dataDirectory + "/pods"))?
-                    .first { $0.hasPrefix("default_\(name)_") }.map { cluster.dataDirectory + "/pods/" + $0 + "/home" }
+                    .first { $0.hasPrefix("default_\(name)_") }.map { cluster.dataDirectory + "/pods/" + $0 + "/home/main" }
             }
             func pid(_ name: String, _ file: String = "pid") async throws -> Int32? {
                 try await eventually { home(name).flatMap { try? String(contentsOfFile: $0 + "/" + file, encoding: .utf8) }.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }

@@ -4,7 +4,7 @@ import HTTPClient
 import JSONValue
 import Testing
 
-@Suite struct AuthTests {
+@Suite(.timeLimit(.minutes(3))) struct AuthTests {
     @Test func loginReturnsAJWTWithTheClaimsClientsRead() async throws {
         let api = try await TestAPI.start()
         defer { Task { await api.server.stop() } }

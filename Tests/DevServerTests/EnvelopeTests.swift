@@ -4,7 +4,7 @@ import HTTPClient
 import JSONValue
 import Testing
 
-@Suite struct EnvelopeTests {
+@Suite(.timeLimit(.minutes(3))) struct EnvelopeTests {
     @Test func successEnvelopeEchoesTrxAndVersions() async throws {
         let api = try await TestAPI.start()
         defer { Task { await api.server.stop() } }

@@ -4,7 +4,7 @@ import HTTPClient
 import JSONValue
 import Testing
 
-@Suite struct EventTests {
+@Suite(.timeLimit(.minutes(3))) struct EventTests {
     @Test func jsonLinesBatchesAndLogPaging() async throws {
         let api = try await TestAPI.start()
         defer { Task { await api.server.stop() } }

@@ -6,7 +6,7 @@ import Testing
 
 /// Deterministic random requests (bounded, seeded): every answer must be a well-formed envelope whose
 /// result_code equals the HTTP status, never a 500, and the server must still work afterwards.
-@Suite struct FuzzTests {
+@Suite(.timeLimit(.minutes(5))) struct FuzzTests {
     struct SplitMix: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {

@@ -3,7 +3,7 @@ import Foundation
 import JSONValue
 import Testing
 
-@Suite struct PersistenceTests {
+@Suite(.timeLimit(.minutes(3))) struct PersistenceTests {
     @Test func restartOnTheSameDataDirectoryKeepsEverything() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

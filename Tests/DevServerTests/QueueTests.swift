@@ -3,7 +3,7 @@ import Foundation
 import JSONValue
 import Testing
 
-@Suite struct QueueTests {
+@Suite(.timeLimit(.minutes(3))) struct QueueTests {
     @Test func entryOperationsAndErrors() async throws {
         let api = try await TestAPI.start()
         defer { Task { await api.server.stop() } }

@@ -3,7 +3,7 @@ import Foundation
 import JSONValue
 import Testing
 
-@Suite struct TaskLifecycleTests {
+@Suite(.timeLimit(.minutes(3))) struct TaskLifecycleTests {
     /// The agent's happy path (spec §8): enqueue, pop, dequeue to in_progress, start, report, complete.
     @Test func agentHappyPath() async throws {
         let api = try await TestAPI.start()

@@ -5,7 +5,7 @@ import GlueTestSupport
 
 /// The system CA store is the first readable of `systemCABundlePaths` (images keep it in different places; the
 /// agent bundle ships a fallback), not only libcurl's built-in Debian path.
-@Suite struct CAStoreDiscoveryTests {
+@Suite(.timeLimit(.minutes(2))) struct CAStoreDiscoveryTests {
     let certs = TestCertificates.shared
 
     @Test func firstReadableStoreIsWhatServersAreVerifiedWith() async throws {

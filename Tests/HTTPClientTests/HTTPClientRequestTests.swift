@@ -3,7 +3,7 @@ import Testing
 import GlueTestSupport
 @testable import HTTPClient
 
-@Suite struct HTTPClientRequestTests {
+@Suite(.timeLimit(.minutes(2))) struct HTTPClientRequestTests {
     let client: HTTPClient
 
     init() throws { client = try HTTPClient(configuration: HTTPClientConfiguration(proxy: .none)) }

@@ -3,7 +3,7 @@ import Testing
 import GlueTestSupport
 @testable import HTTPClient
 
-@Suite struct HTTPClientStreamingTests {
+@Suite(.timeLimit(.minutes(2))) struct HTTPClientStreamingTests {
     let client: HTTPClient
 
     init() throws { client = try HTTPClient(configuration: HTTPClientConfiguration(proxy: .none)) }
@@ -102,7 +102,7 @@ import GlueTestSupport
     }
 }
 
-@Suite struct HTTPClientTimeoutTests {
+@Suite(.timeLimit(.minutes(2))) struct HTTPClientTimeoutTests {
     let client: HTTPClient
 
     init() throws { client = try HTTPClient(configuration: HTTPClientConfiguration(proxy: .none)) }

@@ -3,7 +3,7 @@ import Testing
 import GlueTestSupport
 @testable import HTTPClient
 
-@Suite struct HTTPClientTLSTests {
+@Suite(.timeLimit(.minutes(2))) struct HTTPClientTLSTests {
     let certs = TestCertificates.shared
 
     func client(_ tls: TLSConfiguration) throws -> HTTPClient {

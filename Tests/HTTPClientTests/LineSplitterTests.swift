@@ -23,7 +23,7 @@ import GlueTestSupport
     }
 }
 
-@Suite struct BodyBufferTests {
+@Suite(.timeLimit(.minutes(2))) struct BodyBufferTests {
     @Test func refusesPastHighWaterAndAsksForResumeBelowLowWater() async throws {
         let buffer = BodyBuffer(highWater: 10, lowWater: 4)
         let six = Data(repeating: 1, count: 6)

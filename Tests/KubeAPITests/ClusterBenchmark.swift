@@ -11,7 +11,7 @@ final class Timings: Sendable {
     let latencies = Mutex<[Double]>([])
 }
 
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CLUSTER_BENCH_KUBECONFIG"] != nil))
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CLUSTER_BENCH_KUBECONFIG"] != nil), .timeLimit(.minutes(10)))
 struct ClusterBenchmark {
     static func residentBytes() -> Int {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""

@@ -3,7 +3,7 @@ import Foundation
 import KubeAPI
 import Testing
 
-@Suite struct JSONValueTests {
+@Suite(.timeLimit(.minutes(2))) struct JSONValueTests {
     @Test func unknownFieldsSurviveARoundTrip() throws {
         let text = #"{"spec":{"containers":[{"name":"a","futureField":{"x":[1,2.5,true,null]}}]},"weird":"ü"}"#
         let value = try JSONValue.decode(text)

@@ -4,7 +4,7 @@ import Foundation
 import KubeAPI
 import Testing
 
-@Suite struct KubeClientTests {
+@Suite(.timeLimit(.minutes(2))) struct KubeClientTests {
     @Test func crudAgainstDevCluster() async throws {
         try await withCluster { _, kube in
             var typo = podManifest("crud-a", labels: ["app": "x"])

@@ -44,7 +44,10 @@ struct APIError: Error, Sendable {
     /// 422 with one cause per field, as `kubectl` prints them.
     /// `group`: the kind's API group, which qualifies the kind in the message (`Role.rbac.authorization.k8s.io`).
     static func invalid(kind: String, group: String = "", name: String, causes: [(field: String, reason: String, message: String)]) -> APIError {
-        let text = causes.map { "\($0.field): \($0.message)" }.joined(separator: ", ")
+        // util/errors aggregate.Error(): duplicates once, and `[e1, e2]` when more than one remains.
+        var distinct: [String] = []
+        for text in causes.map({ "\($0.field): \($0.message)" }) where !distinct.contains(text) { distinct.append(text) }
+        let text = distinct.count > 1 ? "[" + distinct.joined(separator: ", ") + "]" : distinct.joined()
         let shownName = name.isEmpty ? "" : " \"\(name)\""
         var details: JSONValue = [
             "name": .string(name), "kind": .string(kind),

@@ -11,7 +11,12 @@ extension ClusterAPI {
         let filter = WatchFilter(
             resource: type, namespace: namespace, labels: try LabelSelector(parsing: request.query["labelSelector"]),
             fields: try FieldSelector(parsing: request.query["fieldSelector"]))
-        let from = request.query["resourceVersion"].flatMap { Int64($0) }
+        // Streaming lists (KEP-3157, client-go's WatchListClient, on by default from client-go 1.35 as in Helm 4):
+        // `sendInitialEvents=true` asks for the current objects as ADDED events, then a BOOKMARK annotated
+        // `k8s.io/initial-events-end`, then changes, whatever `resourceVersion` says (NotOlderThan it, and this
+        // store is never behind).
+        let initialEvents = request.flag("sendInitialEvents")
+        let from = initialEvents ? nil : request.query["resourceVersion"].flatMap { Int64($0) }
         let asTable = TableView.wantsTable(request.accept)
         let includeObject = request.query["includeObject"]
         let bookmarks = request.flag("allowWatchBookmarks")
@@ -42,6 +47,12 @@ extension ClusterAPI {
         let pump = Task {
             var sent = 0
             for event in subscription.replay { _ = emit(event) }
+            if initialEvents {
+                continuation.yield(Self.line(type: "BOOKMARK", object: [
+                    "kind": .string(type.kind), "apiVersion": .string(type.apiVersion),
+                    "metadata": ["resourceVersion": .string(String(startVersion)), "annotations": ["k8s.io/initial-events-end": "true"]],
+                ]))
+            }
             for await event in subscription.stream {
                 _ = emit(event)
                 sent += 1

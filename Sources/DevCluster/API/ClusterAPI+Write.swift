@@ -49,6 +49,11 @@ extension ClusterAPI {
         }
         let decoded = try validate(object, type, request, options: "CreateOptions")
         object = Defaults.apply(decoded.object, type: type, manager: request.query["fieldManager"] ?? "kubectl", operation: "Update")
+        if type == .pods { object = await ServiceAccountAdmission.admit(object, store: store) }
+        if request.contentType?.hasPrefix("application/apply-patch+yaml") == true, let manager = request.query["fieldManager"] {
+            object = ServerSideApply.recorded(object, manager: manager, applied: decoded.object)
+        }
+        let admissionWarnings = try await validatingAdmission(object, type, old: nil)
         if request.query["dryRun"] == "All" {
             // Everything but storing: the would-be object, with uid and creationTimestamp, no resourceVersion.
             let name = object[path: "metadata", "name"]?.stringValue ?? ""
@@ -56,7 +61,7 @@ extension ClusterAPI {
                 throw APIError.alreadyExists(type.plural, name, group: type.group)
             }
             object[path: "metadata", "uid"] = .string(UUID().uuidString.lowercased())
-            return .jsonWarning(201, object, warnings: decoded.warnings)
+            return .jsonWarning(201, object, warnings: decoded.warnings + admissionWarnings)
         }
         let stored = try await store.insert(type, object)
         if type == .pods { await kubelet.admit(stored) }
@@ -65,7 +70,7 @@ extension ClusterAPI {
                 ["metadata": ["name": "default", "namespace": stored[path: "metadata", "name"] ?? "default"]],
                 type: .serviceAccounts, manager: "kube-controller-manager", operation: "Update"))
         }
-        return .jsonWarning(201, stored, warnings: decoded.warnings)
+        return .jsonWarning(201, stored, warnings: decoded.warnings + admissionWarnings)
     }
 
     func checkKind(_ object: JSONValue, _ type: ResourceType) throws(APIError) {
@@ -103,6 +108,7 @@ extension ClusterAPI {
         var causes = Validation.checkName(object, resource: type) + Validation.checkLabels(object)
         if type == .pods { causes += Validation.checkPod(object) }
         causes += RBACObjectValidation.check(object, type: type)
+        causes += WorkloadValidation.check(object, type: type)
         if !causes.isEmpty {
             throw APIError.invalid(kind: type.kind, group: type.group, name: object[path: "metadata", "name"]?.stringValue ?? "", causes: causes)
         }
@@ -117,9 +123,12 @@ extension ClusterAPI {
             throw APIError.badRequest("the name of the object (\(given)) does not match the name on the URL (\(name))")
         }
         object = merged(current: current, incoming: object, subresource: subresource)
+        object = try updated(current: current, next: object, type: type, subresource: subresource)
         let decoded = try validate(object, type, request, options: "UpdateOptions")
+        let admissionWarnings = try await validatingAdmission(decoded.object, type, old: current)
         let expected = decoded.object[path: "metadata", "resourceVersion"]?.stringValue
-        return .jsonWarning(200, try await store.update(type, decoded.object, expectedVersion: expected), warnings: decoded.warnings)
+        let stored = try await store.update(type, decoded.object, expectedVersion: expected)
+        return .jsonWarning(200, try await removedIfFinalized(type, stored), warnings: decoded.warnings + admissionWarnings)
     }
 
     /// What survives an update: identity and creation metadata always; `status` only through
@@ -150,6 +159,7 @@ extension ClusterAPI {
         } else {
             body = try request.decodedBody()
         }
+        let applier = contentType == "application/apply-patch+yaml" ? try ServerSideApply.requireManager(request) : nil
         let current = await store.get(type, namespace: namespace, name: name)
         if contentType == "application/apply-patch+yaml", current == nil {
             // Server-side apply creates what does not exist yet.
@@ -166,19 +176,21 @@ extension ClusterAPI {
             patched = try Patching.jsonPatch(current, operations: operations)
         case "application/merge-patch+json":
             patched = current.mergePatched(with: body)
-        case "application/strategic-merge-patch+json", "application/apply-patch+yaml":
+        case "application/strategic-merge-patch+json":
             patched = Patching.strategicMerge(current, patch: body)
+        case "application/apply-patch+yaml":
+            patched = ServerSideApply.apply(current: current, applied: body, manager: applier ?? "")
         default:
             throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
         }
-        if contentType == "application/apply-patch+yaml", let manager = request.query["fieldManager"] {
-            patched = Defaults.recordManager(patched, manager: manager, operation: "Apply")
-        }
         patched = merged(current: current, incoming: patched, subresource: subresource)
         if subresource == nil, type == .pods || type == .namespaces { patched["status"] = current["status"] }
+        patched = try updated(current: current, next: patched, type: type, subresource: subresource)
         let decoded = try validate(patched, type, request, options: "PatchOptions")
+        let admissionWarnings = try await validatingAdmission(decoded.object, type, old: current)
         let expected = body[path: "metadata", "resourceVersion"]?.stringValue
-        return .jsonWarning(200, try await store.update(type, decoded.object, expectedVersion: expected), warnings: decoded.warnings)
+        let stored = try await store.update(type, decoded.object, expectedVersion: expected)
+        return .jsonWarning(200, try await removedIfFinalized(type, stored), warnings: decoded.warnings + admissionWarnings)
     }
 
     func delete(_ type: ResourceType, namespace: String?, name: String, _ request: APIRequest) async throws -> JSONValue {
@@ -211,9 +223,7 @@ extension ClusterAPI {
             }
             return try await store.remove(type, namespace: nil, name: name)
         default:
-            let removed = try await store.remove(type, namespace: namespace, name: name)
-            return ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success",
-                    "details": ["name": .string(name), "kind": .string(type.plural), "uid": removed[path: "metadata", "uid"] ?? ""]]
+            return try await deleteWithPropagation(type, current: current, options: options, request)
         }
     }
 }

@@ -30,13 +30,22 @@ final class ClusterAPI: Sendable {
     }
 
     func handle(_ request: APIRequest) async -> APIResponse {
+        let response: APIResponse
         do {
-            return try await route(try await admit(request))
+            response = try await route(try await admit(request))
         } catch let error as APIError {
-            return .error(error)
+            response = .error(error)
         } catch {
-            return .error(APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(error)"))
+            response = .error(APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(error)"))
         }
+        if logger.logLevel <= .debug {
+            // One line per request at debug level (`clearml-glue cluster --log-level debug`), as an access log.
+            let code: Int = switch response { case .json(let c, _), .jsonWarning(let c, _, _), .text(let c, _): c; case .stream: 200 }
+            let query = request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            logger.debug("request", metadata: ["method": "\(request.method)", "path": "\(request.path)\(query.isEmpty ? "" : "?" + query)",
+                                              "code": "\(code)", "user": "\(request.user.name)"])
+        }
+        return response
     }
 
     private func route(_ request: APIRequest) async throws -> APIResponse {
@@ -56,8 +65,8 @@ final class ClusterAPI: Sendable {
         case .openAPIDocument(let path) where get:
             guard let document = OpenAPI.document(path: path) else { throw pathNotFound(request.path) }
             return .json(200, document)
-        case .openAPIv2:
-            throw pathNotFound(request.path)
+        case .openAPIv2 where get && request.path.split(separator: "/").count == 2:
+            return OpenAPIv2.response(accept: request.accept)
         case .review(let group, let plural) where request.method == "POST":
             return .json(201, try await review(group: group, plural: plural, request))
         case .resource(let group, let version, let plural, let namespace, let name, let subresource):
@@ -82,6 +91,9 @@ final class ClusterAPI: Sendable {
         if type == .serviceAccounts, subresource == "token", let name {
             guard request.method == "POST" else { throw APIError.methodNotAllowed(request.method) }
             return .json(201, try await tokenRequest(namespace: namespace ?? "default", serviceAccount: name, request))
+        }
+        if subresource == "scale", let name {
+            return try await scale(type, namespace: namespace ?? "default", name: name, request)
         }
         switch (request.method, name) {
         case ("GET", nil):

@@ -16,6 +16,17 @@ enum TableView {
         case .namespaces: columns = [("Name", "string", 0), ("Status", "string", 0), ("Age", "string", 0)]
         case .events: columns = [("Last Seen", "string", 0), ("Type", "string", 0), ("Reason", "string", 0), ("Object", "string", 0), ("Message", "string", 0)]
         case .nodes: columns = [("Name", "string", 0), ("Status", "string", 0), ("Roles", "string", 0), ("Age", "string", 0), ("Version", "string", 0)]
+        case .deployments:
+            columns = [("Name", "string", 0), ("Ready", "string", 0), ("Up-to-date", "integer", 0), ("Available", "integer", 0), ("Age", "string", 0),
+                       ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)]
+        case .replicaSets:
+            columns = [("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0), ("Ready", "integer", 0), ("Age", "string", 0),
+                       ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)]
+        case .services:
+            columns = [("Name", "string", 0), ("Type", "string", 0), ("Cluster-IP", "string", 0), ("External-IP", "string", 0), ("Port(s)", "string", 0),
+                       ("Age", "string", 0), ("Selector", "string", 1)]
+        case .podDisruptionBudgets:
+            columns = [("Name", "string", 0), ("Min Available", "string", 0), ("Max Unavailable", "string", 0), ("Allowed Disruptions", "integer", 0), ("Age", "string", 0)]
         default: columns = [("Name", "string", 0), ("Age", "string", 0)]
         }
         let definitions: [JSONValue] = columns.map { name, type, priority in
@@ -70,6 +81,32 @@ enum TableView {
             return [.string(age(object)), object["type"] ?? "", object["reason"] ?? "", .string(target), object["message"] ?? ""]
         case .nodes:
             return [name, "Ready", "<none>", .string(age(object)), .string(object[path: "status", "nodeInfo", "kubeletVersion"]?.stringValue ?? "")]
+        case .deployments, .replicaSets:
+            func count(_ field: String) -> Int64 { object[path: "status", field]?.intValue ?? 0 }
+            let desired = object[path: "spec", "replicas"]?.intValue ?? 1
+            let containers = object[path: "spec", "template", "spec", "containers"]?.arrayValue ?? []
+            let names = JSONValue.string(containers.compactMap { $0["name"]?.stringValue }.joined(separator: ","))
+            let images = JSONValue.string(containers.compactMap { $0["image"]?.stringValue }.joined(separator: ","))
+            let selector = JSONValue.string(WorkloadValidation.selectorString(object[path: "spec", "selector"] ?? [:]))
+            if resource == .deployments {
+                return [name, .string("\(count("readyReplicas"))/\(desired)"), .int(count("updatedReplicas")), .int(count("availableReplicas")),
+                        .string(age(object)), names, images, selector]
+            }
+            return [name, .int(desired), .int(count("replicas")), .int(count("readyReplicas")), .string(age(object)), names, images, selector]
+        case .services:
+            let ports = (object[path: "spec", "ports"]?.arrayValue ?? []).map { port in
+                "\(port["port"]?.intValue ?? 0)\(port["nodePort"]?.intValue.map { ":\($0)" } ?? "")/\(port["protocol"]?.stringValue ?? "TCP")"
+            }
+            let selector = (object[path: "spec", "selector"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "")" }
+            return [name, .string(object[path: "spec", "type"]?.stringValue ?? "ClusterIP"), .string(object[path: "spec", "clusterIP"]?.stringValue ?? "<none>"),
+                    "<none>", .string(ports.isEmpty ? "<none>" : ports.joined(separator: ",")), .string(age(object)),
+                    .string(selector.isEmpty ? "<none>" : selector.joined(separator: ","))]
+        case .podDisruptionBudgets:
+            func shown(_ value: JSONValue?) -> JSONValue {
+                switch value { case .int(let n)?: .string(String(n)); case .string(let text)?: .string(text); default: "N/A" }
+            }
+            return [name, shown(object[path: "spec", "minAvailable"]), shown(object[path: "spec", "maxUnavailable"]),
+                    .int(object[path: "status", "disruptionsAllowed"]?.intValue ?? 0), .string(age(object))]
         default:
             return [name, .string(age(object))]
         }

@@ -121,7 +121,7 @@ actor JobController {
             } else if failed > backoffLimit {
                 status["conditions"] = .array(conditions + [Self.condition("Failed", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit", now: now)])
                 for pod in active { _ = try? await kubelet.delete(pod, gracePeriodSeconds: nil) }
-            } else if active.isEmpty, job[path: "spec", "suspend"]?.boolValue != true {
+            } else if active.isEmpty, job[path: "spec", "suspend"]?.boolValue != true, job[path: "metadata", "deletionTimestamp"] == nil {
                 if status["startTime"] == nil { status["startTime"] = now }
                 if await createPod(for: job) != nil { status["active"] = 1 }
             }
@@ -160,6 +160,7 @@ actor JobController {
             "controller": true, "blockOwnerDeletion": true,
         ]]
         pod = Defaults.apply(pod, type: .pods, manager: "kube-controller-manager", operation: "Update")
+        pod = await ServiceAccountAdmission.admit(pod, store: store)
         guard let stored = try? await store.insert(.pods, pod) else { return nil }
         await kubelet.admit(stored)
         return stored

@@ -30,6 +30,10 @@ struct ContainerPlan: Sendable {
             var target = sandbox.volumePath(volume)
             if let sub = mount["subPath"]?.stringValue, !sub.isEmpty { target += "/" + sub }
             try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            // A new subPath folder takes the volume's mode, as the kubelet makes it (kubelet_pods.go makeMounts).
+            if target != sandbox.volumePath(volume), let mode = (try? FileManager.default.attributesOfItem(atPath: sandbox.volumePath(volume)))?[.posixPermissions] as? Int {
+                chmod(target, mode_t(mode))
+            }
             mounts.append((path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path, target))
         }
         // The termination message file, as the kubelet bind-mounts it (default /dev/termination-log).
@@ -58,9 +62,14 @@ struct ContainerPlan: Sendable {
 
         var environment: [String: String] = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-            "HOME": sandbox.home, "HOSTNAME": pod[path: "metadata", "name"]?.stringValue ?? "",
+            "HOME": sandbox.home(container: name), "HOSTNAME": pod[path: "metadata", "name"]?.stringValue ?? "",
             "KUBERNETES_SERVICE_HOST": "127.0.0.1", "LANG": "C.UTF-8",
         ]
+        // The `kubernetes` Service's variables, and where the service-account volume really is (ServiceEnvironment).
+        environment.merge(await ServiceEnvironment.variables(store: store)) { _, service in service }
+        if let account = mounts.first(where: { $0.path == ServiceAccountAdmission.mountPath }) {
+            environment[ServiceEnvironment.serviceAccountDirectoryVariable] = account.target
+        }
         for source in container["envFrom"]?.arrayValue ?? [] {
             let prefix = source["prefix"]?.stringValue ?? ""
             if let ref = source["configMapRef"] {
@@ -105,7 +114,7 @@ struct ContainerPlan: Sendable {
         var workingDirectory = sandbox.root
         if let dir = container["workingDir"]?.stringValue, !dir.isEmpty {
             let mapped = map(dir)
-            workingDirectory = mapped != dir ? mapped : sandbox.rootfs + (dir.hasPrefix("/") ? dir : "/" + dir)
+            workingDirectory = mapped != dir ? mapped : sandbox.rootfs(container: name) + (dir.hasPrefix("/") ? dir : "/" + dir)
             try? FileManager.default.createDirectory(atPath: workingDirectory, withIntermediateDirectories: true)
         }
         let final = (command + args).map { map(expand($0, environment)) }

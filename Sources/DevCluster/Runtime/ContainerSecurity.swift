@@ -55,7 +55,7 @@ struct ContainerSecurity: Sendable, Equatable {
         let name = pod[path: "metadata", "name"]?.stringValue ?? ""
         let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? ""
         let uid = pod[path: "metadata", "uid"]?.stringValue ?? ""
-        let podName = Validation.goQuoted("\(name)_\(namespace)(\(uid))")
+        let podName = GoQuote.quote("\(name)_\(namespace)(\(uid))")
         if let user = runAsUser {
             return user == 0 ? "container's runAsUser breaks non-root policy (pod: \(podName), container: \(container))" : nil
         }

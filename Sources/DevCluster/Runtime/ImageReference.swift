@@ -105,7 +105,7 @@ enum ImageReference {
     /// default image tag %q: %v`, the error being ParseImageName's `couldn't parse image name %q: %v`).
     static func invalidImageNameMessage(_ image: String) -> String? {
         guard case .failure(let error) = parse(image) else { return nil }
-        return "Failed to apply default image tag \(Validation.goQuoted(image)): couldn't parse image name \(Validation.goQuoted(image)): \(error)"
+        return "Failed to apply default image tag \(GoQuote.quote(image)): couldn't parse image name \(GoQuote.quote(image)): \(error)"
     }
 
     // MARK: regular expressions

@@ -2,12 +2,20 @@ import JSONValue
 import Foundation
 import KubeAPI
 
-/// A pod's folder: `home/` (HOME of its containers), `volumes/<name>/`, `rootfs/` for absolute working
-/// dirs, and `logs/<container>-<restart>.log`.
+/// A pod's folder: `home/<container>/` (HOME of each container), `volumes/<name>/`, `rootfs/<container>/`
+/// for absolute working dirs, and `logs/<container>-<restart>.log`. Each container has its own home and
+/// rootfs, as each has its own root filesystem on a node; volumes are what containers share.
+///
+/// Ownership follows the kubelet (k/k `pkg/volume/emptydir/empty_dir.go setupDir`, `pkg/volume/
+/// volume_linux.go SetVolumeOwnership`): emptyDir folders are root-owned with mode 0777, and with
+/// `fsGroup` they belong to that group with the setgid bit (2777), so files made in them keep the group.
+/// The sandbox folders themselves are 0755, so a container running as another user reaches its volumes.
 struct PodSandbox: Sendable {
     let root: String
     var home: String { root + "/home" }
     var rootfs: String { root + "/rootfs" }
+    func home(container: String) -> String { "\(home)/\(container)" }
+    func rootfs(container: String) -> String { "\(rootfs)/\(container)" }
 
     init(dataDirectory: String, namespace: String, name: String, uid: String) {
         root = "\(dataDirectory)/pods/\(namespace)_\(name)_\(uid.prefix(8))"
@@ -24,6 +32,8 @@ struct PodSandbox: Sendable {
         for dir in [home, rootfs, root + "/logs", root + "/volumes"] {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        for dir in [root, home, rootfs, root + "/logs", root + "/volumes"] { chmod(dir, 0o755) }
+        let fsGroup = pod[path: "spec", "securityContext", "fsGroup"]?.intValue
         let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
         for volume in pod[path: "spec", "volumes"]?.arrayValue ?? [] {
             guard let name = volume["name"]?.stringValue else { continue }
@@ -33,6 +43,11 @@ struct PodSandbox: Sendable {
                 continue
             }
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+            chmod(path, volume["emptyDir"] != nil ? 0o777 : 0o755)
+            if volume["emptyDir"] != nil, let fsGroup, let gid = gid_t(exactly: fsGroup) {
+                _ = chown(path, uid_t.max, gid)  // uid -1: owner unchanged
+                chmod(path, 0o2777)
+            }
             for (resource, key) in [(ResourceType.configMaps, "configMap"), (.secrets, "secret")] {
                 guard let source = volume[key] else { continue }
                 let objectName = source[resource == .secrets ? "secretName" : "name"]?.stringValue ?? ""
@@ -41,12 +56,41 @@ struct PodSandbox: Sendable {
                 let data = (try? await ContainerPlan.lookup(resource, ref, namespace: namespace, store: store, key: nil)) ?? [:]
                 for (file, content) in data {
                     try content.write(toFile: "\(path)/\(file)", atomically: true, encoding: .utf8)
+                    // `defaultMode` (0644 unless set), whatever the cluster's umask: any container user reads them.
+                    chmod("\(path)/\(file)", mode_t(source["defaultMode"]?.intValue ?? 0o644))
                 }
             }
         }
     }
 
+    /// A container's own home and rootfs before it starts: the home belongs to the container's user (the
+    /// image would have made it so), the rootfs to root. With `readOnlyRootFilesystem` both are made
+    /// read-only once the working directory exists (`sealRootFilesystem`).
+    func prepareContainer(_ container: String, security: ContainerSecurity) {
+        for dir in [home(container: container), rootfs(container: container)] {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            chmod(dir, 0o755)
+        }
+        if let uid = uid_t(exactly: security.uid), let gid = gid_t(exactly: security.gid) {
+            _ = chown(home(container: container), uid, gid)
+        }
+    }
+
+    /// `readOnlyRootFilesystem`, as far as a local process allows: the container's home and rootfs become
+    /// root-owned and 0555, so a non-root process (or root without CAP_DAC_OVERRIDE) cannot write there;
+    /// a node would answer EROFS where this answers EACCES. Volumes stay writable.
+    func sealRootFilesystem(_ container: String) {
+        for dir in [home(container: container), rootfs(container: container)] {
+            _ = chown(dir, 0, 0)
+            chmod(dir, 0o555)
+        }
+    }
+
     func remove() {
+        // Read-only homes and rootfs are opened up first, so a cluster not running as root can delete them.
+        for parent in [home, rootfs] {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] { chmod("\(parent)/\(entry)", 0o755) }
+        }
         try? FileManager.default.removeItem(atPath: root)
     }
 }

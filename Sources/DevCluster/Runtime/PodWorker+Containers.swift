@@ -9,6 +9,8 @@ extension PodWorker {
         guard let pattern = failImagePatternValue, let regex = try? NSRegularExpression(pattern: pattern) else { return false }
         let failing = containers.filter { c in
             let image = c["image"]?.stringValue ?? ""
+            // A reference the kubelet cannot parse is never pulled (InvalidImageName, at container start).
+            guard ImageReference.invalidImageNameMessage(image) == nil else { return false }
             return regex.firstMatch(in: image, range: NSRange(image.startIndex..., in: image)) != nil
         }
         guard let first = failing.first else { return false }
@@ -32,16 +34,29 @@ extension PodWorker {
         return true
     }
 
-    /// Runs one container to its end; -1 means it could not start (its status then says why).
+    /// Runs one container to its end; -1 means it never started (its status says why) and the pod is
+    /// being deleted: a container the kubelet cannot create waits, as on a node, until the pod goes.
     func runContainer(_ container: JSONValue, pod: JSONValue, initContainer: Bool, restarts: Int) async -> Int32 {
         let cname = container["name"]?.stringValue ?? ""
         let field = "spec.\(initContainer ? "initContainers" : "containers"){\(cname)}"
-        let plan: ContainerPlan
-        do { plan = try await ContainerPlan.make(container: container, pod: pod, sandbox: sandbox, store: storeValue) } catch {
-            await events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(error.message)", fieldPath: field)
-            _ = await update { PodStatus.setContainer(&$0, initContainer: initContainer, name: cname, state: PodStatus.waiting(error.reason, error.message), ready: false) }
+        let image = container["image"]?.stringValue ?? ""
+        if let message = ImageReference.invalidImageNameMessage(image) {
+            // image_manager.go EnsureImageExists: InspectFailed, then kuberuntime's `Error: InvalidImageName`;
+            // nothing is pulled and the container never starts.
+            await events.record(pod, type: "Warning", reason: "InspectFailed", message: message, fieldPath: field)
+            await events.record(pod, type: "Warning", reason: "Failed", message: "Error: InvalidImageName", fieldPath: field)
+            _ = await update { PodStatus.setContainer(&$0, initContainer: initContainer, name: cname, state: PodStatus.waiting("InvalidImageName", message), ready: false) }
+            while !isTerminating { try? await Task.sleep(for: .milliseconds(100)) }
             return -1
         }
+        let security = ContainerSecurity.effective(pod: pod, container: container)
+        sandbox.prepareContainer(cname, security: security)
+        guard let plan = await createContainer(container, pod: pod, name: cname, field: field, initContainer: initContainer, security: security) else {
+            return -1
+        }
+        // The termination-log file is writable by any user (kuberuntime makeMounts chmods it 0666).
+        chmod(plan.terminationMessageFile, 0o666)
+        if security.readOnlyRootFilesystem { sandbox.sealRootFilesystem(cname) }
         if restarts == 0 {
             await events.record(pod, reason: "Pulled", message: "Container image \"\(plan.image)\" already present on machine", fieldPath: field)
         }
@@ -50,7 +65,7 @@ extension PodWorker {
         do {
             process = try ProcessLauncher.launch(
                 arguments: plan.arguments, environment: plan.environment, workingDirectory: plan.workingDirectory,
-                logPath: sandbox.logPath(container: cname, restart: restarts))
+                logPath: sandbox.logPath(container: cname, restart: restarts), security: security)
         } catch {
             let message = "failed to create containerd task: failed to create shim task: OCI runtime create failed: \(error)"
             await events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(message)", fieldPath: field)
@@ -80,6 +95,33 @@ extension PodWorker {
             if !initContainer { self.refreshReadiness(&p) }
         }
         return code
+    }
+
+    /// The container's plan, or nil once the pod is being deleted. A configuration the kubelet refuses
+    /// (a missing Secret or key, no command, `runAsNonRoot` with a root user: kuberuntime
+    /// `generateContainerConfig` checks them in that order) leaves the container waiting with the reason,
+    /// and is tried again every second, as the kubelet retries on each pod sync.
+    private func createContainer(
+        _ container: JSONValue, pod: JSONValue, name cname: String, field: String, initContainer: Bool, security: ContainerSecurity
+    ) async -> ContainerPlan? {
+        var reported: String?
+        while !isTerminating {
+            do throws(ContainerPlan.ConfigError) {
+                let plan = try await ContainerPlan.make(container: container, pod: pod, sandbox: sandbox, store: storeValue)
+                if let problem = security.runAsNonRootProblem(pod: pod, container: cname) {
+                    throw ContainerPlan.ConfigError(reason: "CreateContainerConfigError", message: problem)
+                }
+                return plan
+            } catch {
+                if reported != error.message {
+                    reported = error.message
+                    await events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(error.message)", fieldPath: field)
+                    _ = await update { PodStatus.setContainer(&$0, initContainer: initContainer, name: cname, state: PodStatus.waiting(error.reason, error.message), ready: false) }
+                }
+                for _ in 0..<10 where !isTerminating { try? await Task.sleep(for: .milliseconds(100)) }
+            }
+        }
+        return nil
     }
 
     /// Ready when every app container runs; phase Running once one does (init containers are done by then).

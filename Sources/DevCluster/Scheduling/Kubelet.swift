@@ -15,6 +15,8 @@ actor Kubelet {
     private var allocations: [String: ResourceRequest] = [:]
     /// Unschedulable pods in arrival order.
     private var waiting: [String] = []
+    /// Mints the ServiceAccount tokens of projected volumes (the API server's TokenRequest machinery).
+    private var tokenIssuer: ProjectedVolumes.TokenIssuer?
 
     init(store: ObjectStore, capacity: NodeCapacity, dataDirectory: String, failImagePattern: String?) {
         self.store = store
@@ -29,6 +31,8 @@ actor Kubelet {
     }
 
     var used: ResourceRequest { allocations.values.reduce(ResourceRequest(), +) }
+
+    func useTokenIssuer(_ issuer: @escaping ProjectedVolumes.TokenIssuer) { tokenIssuer = issuer }
 
     /// Called after a pod was stored.
     func admit(_ pod: JSONValue) async {
@@ -69,6 +73,9 @@ actor Kubelet {
             pod: bound, dataDirectory: dataDirectory, store: store, events: events, failImagePattern: failImagePattern,
             onFinish: { [weak self] in await self?.finished(key) })
         workers[key] = worker
+        if let problem = await ProjectedVolumes.materialize(pod: bound, sandbox: worker.sandbox, store: store, issueToken: tokenIssuer) {
+            await events.record(bound, type: "Warning", reason: "FailedMount", message: problem)
+        }
         await worker.start(bound)
     }
 

@@ -26,6 +26,8 @@ enum Defaults {
             object = JobController.defaulted(object)
         case .roleBindings, .clusterRoleBindings:
             object = RBACObjectValidation.defaulted(object, type: type)
+        case .services, .deployments, .replicaSets, .podDisruptionBudgets:
+            object = WorkloadDefaults.apply(object, type: type)
         default: break
         }
         return object

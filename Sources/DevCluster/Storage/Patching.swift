@@ -93,30 +93,8 @@ enum Patching {
         }
     }
 
-    /// Strategic merge patch, approximated: a merge patch in which lists of objects that all carry a
-    /// `name` (containers, env, volumes, volumeMounts...) merge element-wise by name instead of being replaced.
+    /// Strategic merge patch: see `StrategicMerge`.
     static func strategicMerge(_ document: JSONValue, patch: JSONValue) -> JSONValue {
-        switch (document, patch) {
-        case (.object(var fields), .object(let changes)):
-            for (key, change) in changes where !key.hasPrefix("$") {
-                if change == .null { fields.removeValue(forKey: key) }
-                else { fields[key] = strategicMerge(fields[key] ?? .null, patch: change) }
-            }
-            return .object(fields)
-        case (.array(let base), .array(let changes)):
-            let named = { (items: [JSONValue]) in !items.isEmpty && items.allSatisfy { $0["name"]?.stringValue != nil } }
-            guard named(base), named(changes) else { return patch }
-            var merged = base
-            for change in changes {
-                if let index = merged.firstIndex(where: { $0["name"] == change["name"] }) {
-                    merged[index] = strategicMerge(merged[index], patch: change)
-                } else {
-                    merged.append(change)
-                }
-            }
-            return .array(merged)
-        default:
-            return JSONValue.null.mergePatched(with: patch)
-        }
+        StrategicMerge.apply(document, patch: patch)
     }
 }

@@ -20,26 +20,9 @@ enum Validation {
         NameFormats.dns1123Label(value).map { invalid(field, value, $0) }
     }
 
-    /// `field.Invalid` with a string value, printed with Go's `%q`.
+    /// `field.Invalid` with a string value, printed with Go's `%q` (GoQuote).
     static func invalid(_ field: String, _ value: String, _ message: String) -> Cause {
-        (field, "FieldValueInvalid", "Invalid value: \(goQuoted(value)): \(message)")
-    }
-
-    /// Go's `strconv.Quote` for the characters a manifest can carry: quotes, backslashes, control characters.
-    static func goQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f: out += String(format: "\\x%02x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        (field, "FieldValueInvalid", "Invalid value: \(GoQuote.quote(value)): \(message)")
     }
 
     static func required(_ field: String) -> Cause { (field, "FieldValueRequired", "Required value") }

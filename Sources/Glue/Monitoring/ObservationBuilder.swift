@@ -35,11 +35,15 @@ enum ObservationBuilder {
             if case .terminated(let code, _, _, _) = $0.state { return code != 0 }
             return false
         }
-        if let ended = view.containerStatuses.first ?? failedInit, case .terminated(let code, let reason, let message, _) = ended.state {
+        let mainEnded = view.containerStatuses.first.flatMap { status -> PodView.ContainerStatus? in
+            if case .terminated = status.state { return status }
+            return nil
+        }
+        if let ended = mainEnded ?? failedInit, case .terminated(let code, let reason, let message, _) = ended.state {
             let text = message?.trimmingCharacters(in: .whitespacesAndNewlines)
             observation.terminated = PodObservation.Termination(
                 container: ended.name, exitCode: code, reason: reason, message: text?.isEmpty == false ? text : nil,
-                initContainer: view.containerStatuses.first.map { _ in false } ?? true)
+                initContainer: mainEnded == nil)
         }
         if let queue = task.queue, task.status == "queued", let pendingQueue, queue != pendingQueue {
             observation.taskQueuedElsewhere = true

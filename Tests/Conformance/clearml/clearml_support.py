@@ -52,7 +52,7 @@ class GlueServer:
 def start_server(data_dir, extra_args=()):
     binary = os.environ.get("GLUE_BIN")
     if not binary or not os.path.exists(binary):
-        pytest.skip("GLUE_BIN is not set to a built clearml-glue binary")
+        pytest.fail("GLUE_BIN is not set to a built clearml-glue binary (Tests/Conformance/conftest.py builds one)")
     process = subprocess.Popen(
         [binary, "server", "--port", "0", "--data-dir", str(data_dir), *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -98,7 +98,7 @@ def make_git_repo(path, script_name, script):
     (path / script_name).write_text(script)
     git = shutil.which("git")
     if not git:
-        pytest.skip("git is not installed")
+        pytest.fail("git is not installed (scripts/install-deps installs it)")
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@e"}
     for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "task code"]):

@@ -29,6 +29,14 @@ def console(server, task_id):
     return "\n".join(event.get("msg", "") for event in events)
 
 
+def tail(path, size=3000):
+    """The end of a process's output file, for assertion messages."""
+    try:
+        return path.read_text(errors="replace")[-size:]
+    except FileNotFoundError:
+        return ""
+
+
 def run_agent(args, env, timeout=240):
     return subprocess.run([AGENT, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -79,14 +87,17 @@ def test_stop_during_run_ends_stopped(glue_server, client_env, tmp_path):
             time.sleep(0.5)
     """)
     enqueue(glue_server, task_id)
-    agent = subprocess.Popen([AGENT, "execute", "--full-monitoring", "--id", task_id, "--require-queue"],
-                             env=client_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Output goes to a file, never to a pipe nobody reads (a full pipe would stall the agent).
+    output = tmp_path / "agent-abort.log"
+    with open(output, "w") as sink:
+        agent = subprocess.Popen([AGENT, "execute", "--full-monitoring", "--id", task_id, "--require-queue"],
+                                 env=client_env, stdout=sink, stderr=subprocess.STDOUT, text=True)
     try:
-        assert wait_for(lambda: "long task started" in console(glue_server, task_id), timeout=120)
+        assert wait_for(lambda: "long task started" in console(glue_server, task_id), timeout=120), tail(output)
         stop = glue_server.ok("tasks.stop", {"task": task_id})
         assert stop["fields"]["status_message"] == "stopping"
         agent.wait(timeout=120)
-        assert wait_for(lambda: glue_server.task_status(task_id) == "stopped", timeout=30)
+        assert wait_for(lambda: glue_server.task_status(task_id) == "stopped", timeout=30), tail(output)
     finally:
         if agent.poll() is None:
             agent.kill()
@@ -95,13 +106,15 @@ def test_stop_during_run_ends_stopped(glue_server, client_env, tmp_path):
 
 def test_daemon_pulls_and_runs_a_task(glue_server, client_env, tmp_path):
     glue_server.call("queues.create", {"name": "daemon_q"})
-    daemon = subprocess.Popen([AGENT, "daemon", "--queue", "daemon_q", "--foreground"],
-                              env=client_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = tmp_path / "agent-daemon.log"
+    with open(output, "w") as sink:
+        daemon = subprocess.Popen([AGENT, "daemon", "--queue", "daemon_q", "--foreground"],
+                                  env=client_env, stdout=sink, stderr=subprocess.STDOUT, text=True)
     try:
         task_id = create_git_task(glue_server, tmp_path, "daemon-task", "print('run by the daemon', flush=True)\n")
         enqueue(glue_server, task_id, "daemon_q")
         assert wait_for(lambda: glue_server.task_status(task_id) == "completed", timeout=180), \
-            glue_server.task_status(task_id)
+            f"{glue_server.task_status(task_id)}\n{tail(output)}"
         assert "run by the daemon" in console(glue_server, task_id)
         workers = glue_server.ok("workers.get_all", {"last_seen": 0})["workers"]
         assert workers, "the daemon registered no worker"

@@ -83,3 +83,21 @@ def test_clearml_broken_template_stops_render_with_what_and_where(glue_server, c
     result = render(client_env, task, "--template-yaml", str(template))
     assert result.returncode != 0
     assert expected in result.stderr and str(template) in result.stderr
+
+
+def test_clearml_overrides_yaml_is_applied_over_the_template(glue_server, client_env, tmp_path):
+    """README: `--overrides-yaml` (applied, unlike upstream): merged over `--template-yaml`, field by field."""
+    task = make_task(glue_server, "with overrides")
+    template = tmp_path / "template.yaml"
+    template.write_text(yaml.safe_dump({"spec": {"nodeSelector": {"pool": "from-template", "zone": "a"},
+                                                 "containers": [{"name": "clearml-task", "env": [{"name": "FROM_TEMPLATE", "value": "1"}]}]}}))
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text(yaml.safe_dump({"metadata": {"labels": {"team": "vision"}},
+                                         "spec": {"nodeSelector": {"pool": "from-overrides"}, "priorityClassName": "high"}}))
+    pod, _ = rendered(client_env, task, "--template-yaml", str(template), "--overrides-yaml", str(overrides))
+    kubernetes_validate.validate(pod, KUBERNETES_VERSION, strict=True)
+    assert pod["spec"]["nodeSelector"] == {"pool": "from-overrides", "zone": "a"}
+    assert pod["spec"]["priorityClassName"] == "high"
+    assert pod["metadata"]["labels"]["team"] == "vision" and pod["metadata"]["labels"]["clearml-task-id"] == task
+    env = {item["name"]: item for item in pod["spec"]["containers"][0]["env"]}
+    assert env["FROM_TEMPLATE"]["value"] == "1"

@@ -59,6 +59,8 @@ def glue_server(glue_bin, tmp_path_factory):
 def cluster(glue_bin):
     """`clearml-glue cluster` on a free loopback port: yields its kubeconfig path (pods run as host processes)."""
     data_dir = tempfile.mkdtemp(prefix="image-cluster-")
+    # mkdtemp makes it 0700; pod processes run as their securityContext users (the init container as 10001).
+    os.chmod(data_dir, 0o755)
     stderr = open(os.path.join(data_dir, "cluster.stderr"), "w")
     process = subprocess.Popen([glue_bin, "cluster", "--port", "0", "--data-dir", data_dir],
                                stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True)

@@ -38,7 +38,7 @@ class Kubectl:
 def _start_cluster(extra_args):
     binary = os.environ.get("GLUE_BIN")
     if not binary or not os.path.exists(binary):
-        pytest.skip("GLUE_BIN is not set to a built clearml-glue binary")
+        pytest.fail("GLUE_BIN is not set to a built clearml-glue binary (Tests/Conformance/conftest.py builds one)")
     data_dir = tempfile.mkdtemp(prefix="kube-conformance-")
     # stderr goes to a file: an unread pipe would fill up and stall the cluster.
     stderr = open(os.path.join(data_dir, "cluster.stderr"), "w")

@@ -104,7 +104,14 @@ def render(values=None, name="clearml-glue", namespace="clearml"):
     return objects, notes
 
 
+def is_hook(doc):
+    return "helm.sh/hook" in doc["metadata"].get("annotations", {})
+
+
 def check_rbac(objects, task_sa):
+    """The glue's own RBAC. The chart's pre-delete hook has a Role of its own (checked by
+    test_kube_chart_teardown_hook_is_exact_and_restricted)."""
+    objects = [doc for doc in objects if not is_hook(doc)]
     for role in by_kind(objects, "Role") + by_kind(objects, "ClusterRole"):
         assert role["kind"] == "Role", "the glue needs no cluster-wide role"
         for rule in role["rules"]:
@@ -306,7 +313,7 @@ def test_kube_chart_metadata_values_and_schema_parse_and_agree():
     {"agentk8sglue": {"agentMode": "docker"}},
     {"agentk8sglue": {"queues": {"gpu": {"gpus": "two"}}}},
     {"agentk8sglue": {"apiServerUrlReference": "api.example.com"}},    # no scheme
-    {"sessions": {"portModeEnabled": True}},                           # upstream feature not carried over
+    {"agentk8sglue": {"monitoredResources": {}}},                      # upstream Enterprise key with no equivalent
 ])
 def test_kube_chart_schema_rejects_bad_values(bad):
     values = chart_values()
@@ -363,7 +370,7 @@ def validate_rendered(objects):
             assert doc["apiVersion"] == "monitoring.coreos.com/v1" and doc["spec"]["endpoints"][0]["port"] == "metrics"
             continue
         validate(doc)
-        if doc["kind"] == "ConfigMap":
+        if doc["kind"] == "ConfigMap" and "template.yaml" in doc["data"]:
             validate(yaml.safe_load(doc["data"]["template.yaml"]))
 
 
@@ -411,7 +418,9 @@ def test_kube_chart_defaults_render_valid_secure_and_equal_to_deploy():
             doc.pop("stringData", None)
         return doc
 
-    chart_objects = {(d["kind"], d["metadata"]["name"]): normalized(d) for d in objects}
+    # The pre-delete hook's objects exist only while `helm uninstall` runs; deploy/ documents the same teardown
+    # as a command (deploy/README.md).
+    chart_objects = {(d["kind"], d["metadata"]["name"]): normalized(d) for d in objects if not is_hook(d)}
     deploy = {(d["kind"], d["metadata"]["name"]): normalized(d) for _, d in deploy_objects() if d["kind"] != "Namespace"}
     assert set(chart_objects) == set(deploy)
     for key in chart_objects:
@@ -513,8 +522,44 @@ def test_kube_chart_existing_accounts_and_no_metrics_service():
                                           "taskServiceAccount": {"create": False, "name": "tasks"}},
                          "metrics": {"service": {"enabled": False}}})
     validate_rendered(objects)
-    assert not by_kind(objects, "ServiceAccount") and not by_kind(objects, "Service")
+    glue_objects = [doc for doc in objects if not is_hook(doc)]
+    assert not by_kind(glue_objects, "ServiceAccount") and not by_kind(glue_objects, "Service")
     deployment = by_kind(objects, "Deployment")[0]
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "glue-sa"
     assert glue_args(deployment)["--task-service-account"] == ["tasks"]
     assert by_kind(objects, "RoleBinding")[0]["subjects"][0]["name"] == "glue-sa"
+
+
+def test_kube_chart_teardown_hook_is_exact_and_restricted():
+    """The pre-delete hook (values: teardown) runs kubectl under its own account, allowed exactly what
+    `kubectl delete deployment/<glue> --cascade=foreground --wait` calls on the release's Deployment, in a pod
+    that passes Pod Security `restricted`; every hook object is deleted once the hook succeeded. Run for real
+    by Tests/Conformance/helm."""
+    objects, _ = render()
+    hooks = [doc for doc in objects if is_hook(doc)]
+    assert sorted((d["kind"], d["metadata"]["name"]) for d in hooks) == [
+        ("ConfigMap", "clearml-glue-teardown"), ("Job", "clearml-glue-teardown"), ("Role", "clearml-glue-teardown"),
+        ("RoleBinding", "clearml-glue-teardown"), ("ServiceAccount", "clearml-glue-teardown")]
+    for doc in hooks:
+        validate(doc)
+        annotations = doc["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == "pre-delete"
+        assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+        assert int(annotations["helm.sh/hook-weight"]) == (0 if doc["kind"] == "Job" else -10)
+    (role,) = by_kind(hooks, "Role")
+    assert role["rules"] == [{"apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": ["clearml-glue"],
+                              "verbs": ["get", "list", "watch", "delete"]}]
+    (binding,) = by_kind(hooks, "RoleBinding")
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "clearml-glue-teardown", "namespace": "clearml"}]
+    (job,) = by_kind(hooks, "Job")
+    pod = job["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "clearml-glue-teardown" and pod["automountServiceAccountToken"] is False
+    # Not the glue's selector labels: the Deployment and the metrics Service must not count the hook's pod.
+    assert "app.kubernetes.io/name" not in job["spec"]["template"]["metadata"]["labels"]
+    (container,) = pod["containers"]
+    assert container["args"][:3] == ["delete", "deployment/clearml-glue", "--namespace=clearml"]
+    assert {"--cascade=foreground", "--wait", "--ignore-not-found"} <= set(container["args"])
+    security = {**pod["securityContext"], **container["securityContext"]}
+    assert security["runAsNonRoot"] is True and security["runAsUser"] != 0 and security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"]["drop"] == ["ALL"] and security["seccompProfile"]["type"] == "RuntimeDefault"
+    assert not [d for d in render({"teardown": {"enabled": False}})[0] if is_hook(d)]

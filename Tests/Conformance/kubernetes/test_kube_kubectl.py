@@ -2,7 +2,7 @@
 import json
 import subprocess
 import textwrap
-import time
+import threading
 
 
 def manifest(name, command, extra=""):
@@ -65,16 +65,44 @@ def test_kube_logs_follow_ends_with_the_container(kubectl):
     kubectl.run("delete", "pod", "follower")
 
 
+class LineReader:
+    """Reads a stream line by line on a thread (the pipe never fills) and lets a test await a line."""
+
+    def __init__(self, stream):
+        self.lines = []
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            with self.changed:
+                self.lines.append(line.rstrip("\n"))
+                self.changed.notify_all()
+
+    def wait_for(self, predicate, timeout=20):
+        with self.changed:
+            if not self.changed.wait_for(lambda: any(predicate(line) for line in self.lines), timeout=timeout):
+                raise AssertionError(f"no such line within {timeout}s: {self.lines}")
+
+
 def test_kube_get_pods_watch_sees_phase_changes(kubectl):
+    labelled = lambda name, command: manifest(name, command).replace("app: conformance", "app: conformance, watched: 'yes'")
+    # kubectl lists, then watches from the list's resourceVersion: once a pod that exists before is printed,
+    # every later change is certain to reach the watch, however late its request is.
+    apply(kubectl, labelled("watched-marker", ["sleep", "60"]))
     watcher = subprocess.Popen(kubectl.cmd("get", "pods", "-w", "-l", "watched=yes"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    text = manifest("watched", ["sh", "-c", "sleep 1"]).replace("app: conformance", "app: conformance, watched: 'yes'")
-    apply(kubectl, text)
-    kubectl.wait_for(lambda: phase(kubectl, "watched") == "Succeeded")
-    time.sleep(0.5)
-    watcher.terminate()
-    out, _ = watcher.communicate(timeout=10)
-    statuses = [line.split()[2] for line in out.splitlines() if line.startswith("watched ")]
+    out_lines, err_lines = LineReader(watcher.stdout), LineReader(watcher.stderr)
+    try:
+        out_lines.wait_for(lambda line: line.startswith("watched-marker "))
+        apply(kubectl, labelled("watched", ["sh", "-c", "sleep 1"]))
+        out_lines.wait_for(lambda line: line.startswith("watched ") and line.split()[2] == "Completed", timeout=30)
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=10)
+        kubectl.run("delete", "pod", "watched-marker", "--wait=false", check=False)
+    out = "\n".join(out_lines.lines + err_lines.lines)
+    statuses = [line.split()[2] for line in out_lines.lines if line.startswith("watched ")]
     assert "Running" in statuses and "Completed" in statuses, out
     assert statuses.index("Running") < statuses.index("Completed")
     kubectl.run("delete", "pod", "watched")

@@ -7,7 +7,7 @@ import Testing
 
 /// Queue -> glue -> pod -> in-pod agent -> ClearML, all real: the embedded server and cluster, the
 /// built binary as the injected agent, python3 running the task scripts.
-@Suite(.serialized) struct AgentEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct AgentEndToEndTests {
     @Test func fiftyTasksOverTwoQueuesCompleteWithinMaxPodsAndFairOrder() async throws {
         try await GlueHarness.with { h in
             for queue in ["alpha", "beta"] { _ = try await h.ensureQueue(queue) }
@@ -82,7 +82,7 @@ actor PodCountObserver {
     }
 }
 
-@Suite(.serialized) struct AgentAbortEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct AgentAbortEndToEndTests {
     @Test func abortWhileRunningEndsStoppedAndNoCredentialIsLiteralInThePod() async throws {
         try await GlueHarness.with { h in
             _ = try await h.ensureQueue("cpu")
@@ -109,7 +109,7 @@ actor PodCountObserver {
     }
 }
 
-@Suite(.serialized) struct GPUCapacityEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct GPUCapacityEndToEndTests {
     @Test func secondGPUTaskWaitsUnschedulableThenRunsWhenTheGPUFrees() async throws {
         try await GlueHarness.with(cluster: { $0.gpus = 1 }) { h in
             _ = try await h.ensureQueue("gpu")

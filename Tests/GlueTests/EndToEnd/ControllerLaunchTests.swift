@@ -8,7 +8,7 @@ import Testing
 
 /// The controller against the embedded server and cluster: what a task becomes, and what happens when
 /// it cannot run.
-@Suite(.serialized) struct ControllerLaunchTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ControllerLaunchTests {
     @Test func queuedTaskBecomesALabelledPodAndWaitsInThePendingQueue() async throws {
         try await GlueHarness.with { h in
             _ = try await h.ensureQueue("cpu")

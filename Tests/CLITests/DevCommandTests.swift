@@ -1,0 +1,27 @@
+import Foundation
+import GlueTestSupport
+import Testing
+
+/// README: "`clearml-glue dev [--demo]` | works: embedded server + cluster + glue on loopback; `--demo` runs a
+/// task end to end", as `scripts/demo` runs it: a demo task from a local git repository goes queued -> pod ->
+/// running -> completed, and its console, as ClearML stored it, is printed.
+@Suite("clearml-glue dev --demo (built binary)", .timeLimit(.minutes(5)))
+struct DevCommandTests {
+    @Test func theDemoTaskCompletesAndItsStoredConsoleIsPrinted() throws {
+        let home = try TemporaryHome()
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let result = try CLIRunner.run(["dev", "--demo", "--exit-after-demo", "--data-dir", home.file("dev")],
+                                       environment: home.environment(["PATH": path]), timeout: 240)
+        #expect(result.status == 0, "\(result)")
+        #expect(!result.looksLikeACrash, "\(result)")
+        let out = result.stdout
+        let phases = ["demo: task is queued", "demo: task is in_progress", "demo: task is completed"]
+        let positions = phases.map { out.range(of: $0)?.lowerBound }
+        #expect(positions.allSatisfy { $0 != nil }, "\(out)")
+        #expect(zip(positions, positions.dropFirst()).allSatisfy { ($0 ?? out.endIndex) < ($1 ?? out.startIndex) }, "phases out of order: \(out)")
+        #expect(out.contains("demo: the task's console in ClearML:"))
+        #expect(out.contains("  | hello from a ClearML task run by clearml-glue"))
+        #expect(out.contains("  | Process completed successfully"))
+        #expect(out.contains("kubectl --kubeconfig \(home.file("dev"))/kubeconfig"), "the kubectl command to use is printed")
+    }
+}
