@@ -36,7 +36,6 @@ extension ConfigValue {
                     case .bool(let flag): attach(.bool(flag, source: source), under: key)
                     case .null: attach(.null(source: source), under: key)
                     case .array, .object: break  // containers come as their own events
-
                     }
                 }
             }
