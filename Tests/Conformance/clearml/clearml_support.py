@@ -49,6 +49,15 @@ class GlueServer:
         return self.ok("tasks.get_by_id", {"task": task_id})["task"]["status"]
 
 
+def stop_server(server, timeout=15):
+    """Stops a server from start_server: SIGTERM, then SIGKILL if it has not exited within `timeout` s."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
 def start_server(data_dir, extra_args=()):
     binary = os.environ.get("GLUE_BIN")
     if not binary or not os.path.exists(binary):

@@ -1,22 +1,17 @@
 """Starts `clearml-glue server` from $GLUE_BIN on a random port for the real clearml SDK and clearml-agent."""
 import os
-import subprocess
 import sys
 
 import pytest
 
-from clearml_support import start_server
+from clearml_support import start_server, stop_server
 
 
 @pytest.fixture(scope="session")
 def glue_server(tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("glue-server"))
     yield server
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    stop_server(server)
 
 
 @pytest.fixture()

@@ -74,14 +74,10 @@ def cluster(staged):
 
 @pytest.fixture(scope="session")
 def server(staged, tmp_path_factory):
-    from clearml_support import start_server
+    from clearml_support import start_server, stop_server
     server = start_server(tmp_path_factory.mktemp("helm-server"))
     yield server
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    stop_server(server)
 
 
 @pytest.fixture(scope="session", params=sorted(helm_tools.TOOLS))

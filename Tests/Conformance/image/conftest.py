@@ -13,7 +13,7 @@ import pytest
 from image_support import ARCHIVE, IMAGE, REPO, SCRIPT, Engine, unavailable
 
 sys.path.insert(0, str(REPO / "Tests" / "Conformance" / "clearml"))
-from clearml_support import start_server  # noqa: E402
+from clearml_support import start_server, stop_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -48,11 +48,7 @@ def image(glue_bin):
 def glue_server(glue_bin, tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("image-server"))
     yield server
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    stop_server(server)
 
 
 @pytest.fixture(scope="session")
