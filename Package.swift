@@ -7,7 +7,10 @@ let package = Package(
     name: "clearml-k8s-glue",
     platforms: [.macOS(.v15)],
     products: [
+        // What runs in a cluster: the controller and the in-pod agent, one binary.
         .executable(name: "clearml-glue", targets: ["clearml-glue"]),
+        // The embedded ClearML server and Kubernetes cluster (`dev`, `server`, `cluster`), for trials and tests.
+        .executable(name: "clearml-glue-dev", targets: ["clearml-glue-dev"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +29,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("curl")]
         ),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        // Digests through the system's libcrypto (OpenSSL 3, which libcurl loads anyway), so that the binary
+        // that runs in a cluster carries no second, vendored crypto library.
+        .target(
+            name: "CCrypto",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        .target(name: "Hashing", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "ClearMLConfig", dependencies: ["JSONValue"], swiftSettings: strict),
         .target(name: "JSONValue", swiftSettings: strict),
         .target(
@@ -70,8 +80,7 @@ let package = Package(
         .target(
             name: "Glue",
             dependencies: [
-                "ClearMLConfig", "ClearMLAPI", "KubeAPI", "JSONValue",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ClearMLConfig", "ClearMLAPI", "KubeAPI", "JSONValue", "Hashing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,17 +93,34 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "ClearMLAPI", "ClearMLConfig", "HTTPClient", "JSONValue",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ClearMLAPI", "ClearMLConfig", "HTTPClient", "JSONValue", "Hashing",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Command-line pieces both executables share: the global options and logging set-up.
+        .target(
+            name: "GlueCLI",
+            dependencies: ["GlueLogging", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        // Never DevServer, DevCluster or their dependencies (GRDB, swift-crypto, TLS servers): this binary is
+        // the glue image and the agent bundle copied into every task pod.
+        .executableTarget(
+            name: "clearml-glue",
+            dependencies: [
+                "HTTPClient", "ClearMLConfig", "GlueLogging", "GlueCLI", "ClearMLAPI", "KubeAPI",
+                "JSONValue", "Yams", "Glue", "Agent",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
-            name: "clearml-glue",
+            name: "clearml-glue-dev",
             dependencies: [
-                "HTTPClient", "ClearMLConfig", "GlueLogging", "ClearMLAPI", "DevServer", "KubeAPI", "DevCluster",
-                "JSONValue", "Yams", "Glue", "Agent",
+                "HTTPClient", "GlueCLI", "ClearMLAPI", "DevServer", "KubeAPI", "DevCluster", "JSONValue", "Glue",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -118,6 +144,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"], swiftSettings: strict),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
         .testTarget(name: "ClearMLConfigTests", dependencies: ["ClearMLConfig"], swiftSettings: strict),
         .testTarget(
             name: "GlueLoggingTests",
@@ -129,7 +156,7 @@ let package = Package(
         .testTarget(name: "DevClusterTests", dependencies: ["DevCluster", "DevClusterTesting", "KubeAPI", "HTTPClient", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "HTTPClient", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
         .testTarget(name: "ClearMLAPITests", dependencies: ["ClearMLAPI", "DevServer", "HTTPClient", "ClearMLConfig", "JSONValue", "GlueTestSupport"], swiftSettings: strict),
-        // Runs the built binary end to end (config, init through a pseudo-terminal, errors).
-        .testTarget(name: "CLITests", dependencies: ["clearml-glue", "GlueTestSupport"], swiftSettings: strict),
+        // Runs the built binaries end to end (config, init through a pseudo-terminal, errors, the dev demo).
+        .testTarget(name: "CLITests", dependencies: ["clearml-glue", "clearml-glue-dev", "GlueTestSupport"], swiftSettings: strict),
     ]
 )

@@ -48,7 +48,7 @@ public struct KubeConfiguration: Sendable, Equatable {
 
     /// Test hook, not a Kubernetes convention: when set (non-empty), in-cluster configuration reads the
     /// token, CA and namespace from this folder instead of `directory`. The embedded cluster
-    /// (`clearml-glue cluster`) runs pods as local processes, which cannot see the fixed path above, and sets
+    /// (`clearml-glue-dev cluster`) runs pods as local processes, which cannot see the fixed path above, and sets
     /// it to where it projected the pod's service-account volume.
     public static let serviceAccountDirectoryVariable = "KUBERNETES_SERVICE_ACCOUNT_DIR"
 

@@ -5,6 +5,7 @@ struct ClearMLGlue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clearml-glue",
         abstract: "Kubernetes glue for ClearML: turns queued ClearML tasks into pods, and runs them inside the pod.",
+        discussion: "The embedded ClearML server and Kubernetes cluster for local trials (dev, server, cluster) are in clearml-glue-dev.",
         subcommands: [
             ConfigCommand.self,
             InitCommand.self,
@@ -14,9 +15,6 @@ struct ClearMLGlue: AsyncParsableCommand {
             ExecuteCommand.self,
             BuildCommand.self,
             ListCommand.self,
-            ServerCommand.self,
-            ClusterCommand.self,
-            DevCommand.self,
         ]
     )
 }

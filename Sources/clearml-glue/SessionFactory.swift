@@ -1,6 +1,7 @@
 import ClearMLAPI
 import ClearMLConfig
 import Foundation
+import GlueCLI
 
 extension GlobalOptions {
     /// The effective configuration for this invocation (flags < ... as documented in `config`), validated.

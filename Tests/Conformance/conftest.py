@@ -1,8 +1,9 @@
 """Rules for every conformance suite (Tests/Conformance/*):
 
-- The binary under test is $GLUE_BIN. When it is unset, it is built here (`swift build --product clearml-glue`)
-  and GLUE_BIN is set for every suite; a build that fails, or a GLUE_BIN naming no executable, stops the run.
-  No test skips for want of the binary.
+- The binaries under test are $GLUE_BIN (`clearml-glue`: glue, execute, render, config, ...) and $GLUE_DEV_BIN
+  (`clearml-glue-dev`: the embedded `server`, `cluster` and `dev`). Each one unset is built here
+  (`swift build --product ...`) and set for every suite; a build that fails, or a variable naming no executable,
+  stops the run. No test skips for want of a binary.
 - Under CI=true a skipped test is a failed test, unless its skip reason matches ALLOWED_SKIPS below, each entry
   with the reason why skipping it in CI is right. `scripts/test` also passes `-rs`, so every skip is listed.
   A prerequisite CI lacks (root, debootstrap, network, podman) is a CI failure to fix, not a skip.
@@ -26,28 +27,33 @@ def in_ci():
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
-def _build_glue():
-    """`swift build --product clearml-glue` in the repository; returns the binary's path."""
+# environment variable -> the product it names
+BINARIES = {"GLUE_BIN": "clearml-glue", "GLUE_DEV_BIN": "clearml-glue-dev"}
+
+
+def _build(variable, product):
+    """`swift build --product PRODUCT` in the repository; returns the binary's path."""
     try:
-        subprocess.run(["swift", "build", "--product", "clearml-glue"], cwd=REPO, check=True, timeout=3600,
+        subprocess.run(["swift", "build", "--product", product], cwd=REPO, check=True, timeout=3600,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         bin_path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, check=True, timeout=600,
                                   capture_output=True, text=True).stdout.strip()
     except FileNotFoundError:
-        raise pytest.UsageError("GLUE_BIN is not set and `swift` is not on PATH to build clearml-glue: "
-                                "set GLUE_BIN to a built clearml-glue, or run scripts/test")
+        raise pytest.UsageError(f"{variable} is not set and `swift` is not on PATH to build {product}: "
+                                f"set {variable} to a built {product}, or run scripts/test")
     except subprocess.CalledProcessError as error:
-        raise pytest.UsageError(f"GLUE_BIN is not set and building clearml-glue failed:\n{(error.stdout or '')[-4000:]}")
-    return str(Path(bin_path) / "clearml-glue")
+        raise pytest.UsageError(f"{variable} is not set and building {product} failed:\n{(error.stdout or '')[-4000:]}")
+    return str(Path(bin_path) / product)
 
 
 def pytest_configure(config):
-    binary = os.environ.get("GLUE_BIN", "")
-    if not binary:
-        binary = _build_glue()
-        os.environ["GLUE_BIN"] = binary
-    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-        raise pytest.UsageError(f"GLUE_BIN={binary} is not an executable clearml-glue binary")
+    for variable, product in BINARIES.items():
+        binary = os.environ.get(variable, "")
+        if not binary:
+            binary = _build(variable, product)
+            os.environ[variable] = binary
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+            raise pytest.UsageError(f"{variable}={binary} is not an executable {product} binary")
 
 
 def skip_reason(report):

@@ -1,32 +1,45 @@
 import Foundation
 
-/// Finds the built `clearml-glue` next to the test bundle, whatever `--scratch-path` was used.
+/// Finds the built `clearml-glue` (or `clearml-glue-dev`) next to the test bundle, whatever `--scratch-path`
+/// was used.
 public enum GlueBinary {
     public struct NotFound: Error, CustomStringConvertible {
+        let name: String
+        let variable: String
         let searched: [String]
         public var description: String {
-            "clearml-glue binary not found (looked in \(searched.joined(separator: ", "))); build it with 'swift build' or set CLEARML_GLUE_BINARY"
+            "\(name) binary not found (looked in \(searched.joined(separator: ", "))); build it with 'swift build' or set \(variable)"
         }
     }
 
+    /// The product that runs in a cluster: glue, execute, config, init, list, render.
     public static func path() throws -> String {
+        try path(of: "clearml-glue", variable: "CLEARML_GLUE_BINARY")
+    }
+
+    /// The embedded stack: dev, server, cluster.
+    public static func devPath() throws -> String {
+        try path(of: "clearml-glue-dev", variable: "CLEARML_GLUE_DEV_BINARY")
+    }
+
+    static func path(of name: String, variable: String) throws -> String {
         var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["CLEARML_GLUE_BINARY"], !explicit.isEmpty {
+        if let explicit = ProcessInfo.processInfo.environment[variable], !explicit.isEmpty {
             candidates.append(explicit)
         }
         // The test runner lives in the same products folder as the executable (…/debug/<Package>PackageTests.xctest).
         for runner in [CommandLine.arguments.first, Bundle.main.executablePath, Bundle.main.bundlePath].compactMap({ $0 }) {
             var folder = URL(fileURLWithPath: runner).deletingLastPathComponent()
             for _ in 0..<4 {
-                candidates.append(folder.appendingPathComponent("clearml-glue").path)
+                candidates.append(folder.appendingPathComponent(name).path)
                 folder = folder.deletingLastPathComponent()
             }
         }
-        // Fallback: the newest .build*/debug/clearml-glue under the package root.
+        // Fallback: the newest .build*/debug/<name> under the package root.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let scratch = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?.filter { $0.hasPrefix(".build") } ?? []
-        let built = scratch.map { root.appendingPathComponent($0).appendingPathComponent("debug/clearml-glue").path }
+        let built = scratch.map { root.appendingPathComponent($0).appendingPathComponent("debug/" + name).path }
             .filter { FileManager.default.isExecutableFile(atPath: $0) }
             .sorted { modified($0) > modified($1) }
         candidates += built
@@ -37,7 +50,7 @@ public enum GlueBinary {
                 return candidate
             }
         }
-        throw NotFound(searched: candidates)
+        throw NotFound(name: name, variable: variable, searched: candidates)
     }
 
     private static func modified(_ path: String) -> Date {

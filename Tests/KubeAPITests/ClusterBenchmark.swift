@@ -4,7 +4,7 @@ import KubeAPI
 import Synchronization
 import Testing
 
-/// Run by `bench/cluster.sh` against a `clearml-glue cluster` in another process (so the memory figure
+/// Run by `bench/cluster.sh` against a `clearml-glue-dev cluster` in another process (so the memory figure
 /// is the client's alone); skipped in the normal test run.
 final class Timings: Sendable {
     let sent = Mutex<[String: ContinuousClock.Instant]>([:])

@@ -1,6 +1,6 @@
 import ClearMLAPI
-import Crypto
 import Foundation
+import Hashing
 
 /// The pure part of getting a task's code: which revision to check out, where the script runs, and
 /// what to call the single script of a task that has no repository.
@@ -72,7 +72,7 @@ public struct CheckoutPlan: Sendable, Equatable {
 
     /// The folder of the vcs cache entry for a repository (credentials never part of the name).
     public static func cacheName(for displayURL: String) -> String {
-        let digest = SHA256.hash(data: Data(displayURL.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let digest = Digest.sha256Hex(displayURL).prefix(16)
         let base = displayURL.split(separator: "/").last.map(String.init) ?? "repo"
         let safe = base.replacingOccurrences(of: ".git", with: "").filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
         return "\(safe.isEmpty ? "repo" : safe)-\(digest).git"

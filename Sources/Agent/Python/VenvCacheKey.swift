@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Hashing
 
 /// The key of a cached virtual environment: the same interpreter and the same requirements (order and
 /// comments aside) give the same key, so a second identical task reuses the environment.
@@ -13,6 +13,6 @@ public enum VenvCacheKey {
             .sorted()
         let material = (["python=" + pythonVersion, "system_site_packages=\(systemSitePackages)"] + extraIndexURLs.sorted().map { "index=" + $0 } + lines)
             .joined(separator: "\n")
-        return SHA256.hash(data: Data(material.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return String(Digest.sha256Hex(material).prefix(24))
     }
 }

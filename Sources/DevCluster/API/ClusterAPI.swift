@@ -39,7 +39,7 @@ final class ClusterAPI: Sendable {
             response = .error(APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(error)"))
         }
         if logger.logLevel <= .debug {
-            // One line per request at debug level (`clearml-glue cluster --log-level debug`), as an access log.
+            // One line per request at debug level (`clearml-glue-dev cluster --log-level debug`), as an access log.
             let code: Int = switch response { case .json(let c, _), .jsonWarning(let c, _, _), .text(let c, _): c; case .stream: 200 }
             let query = request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
             logger.debug("request", metadata: ["method": "\(request.method)", "path": "\(request.path)\(query.isEmpty ? "" : "?" + query)",

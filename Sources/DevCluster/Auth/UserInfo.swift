@@ -22,7 +22,7 @@ public struct UserInfo: Sendable, Hashable, CustomStringConvertible {
     public static let anonymousName = "system:anonymous"
     public static let serviceAccountsGroup = "system:serviceaccounts"
 
-    /// The cluster admin of the kubeconfig `clearml-glue cluster` writes (its token and its client
+    /// The cluster admin of the kubeconfig `clearml-glue-dev cluster` writes (its token and its client
     /// certificate, `O=system:masters, CN=devcluster-admin`).
     public static let admin = UserInfo(name: "devcluster-admin", groups: [mastersGroup, authenticatedGroup])
 

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import Hashing
 
 /// Names and label values that Kubernetes accepts, derived from ClearML ids and names.
 public enum KubernetesNames {
@@ -33,8 +33,7 @@ public enum KubernetesNames {
     /// pods, identical to upstream so pods of an upstream glue with the same worker id are recognised.
     public static func agentLabel(workerID: String?) -> String {
         guard let workerID, !workerID.isEmpty else { return "agent" }
-        let digest = Insecure.MD5.hash(data: Data(workerID.utf8))
-        return "agent-" + digest.map { String(format: "%02x", $0) }.joined().prefix(8)
+        return "agent-" + Digest.md5Hex(workerID).prefix(8)
     }
 }
 

@@ -1,9 +1,10 @@
 import ArgumentParser
 import DevCluster
 import Foundation
+import GlueCLI
 import Logging
 
-/// `clearml-glue cluster`: the embedded single-node Kubernetes API server, for local runs and tests.
+/// `clearml-glue-dev cluster`: the embedded single-node Kubernetes API server, for local runs and tests.
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",

@@ -4,14 +4,16 @@ import DevCluster
 import DevServer
 import Foundation
 import Glue
+import GlueCLI
 import HTTPClient
 import JSONValue
 import KubeAPI
 import Logging
 import ServiceLifecycle
 
-/// `clearml-glue dev`: the embedded ClearML server, the embedded cluster and the glue wired to both, on
-/// loopback. `--demo` also enqueues a small task from a local git repository and follows it to the end.
+/// `clearml-glue-dev dev`: the embedded ClearML server, the embedded cluster and the glue wired to both, on
+/// loopback; the pods run `clearml-glue` (the product binary) as their agent. `--demo` also enqueues a small
+/// task from a local git repository and follows it to the end.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev", abstract: "Run the embedded ClearML server, cluster and glue together (try it with --demo).")
@@ -27,6 +29,8 @@ struct DevCommand: AsyncParsableCommand {
     var demo = false
     @Flag(name: .customLong("exit-after-demo"), help: "With --demo: stop everything once the demo task has ended (exit 0 only if it completed).")
     var exitAfterDemo = false
+    @Option(name: .customLong("agent-binary-path"), help: "The clearml-glue the pods run as their agent (default: clearml-glue next to this binary; a path ending in bin/clearml-glue copies its bundle folder).")
+    var agentBinaryPath: String?
 
     func validate() throws {
         if exitAfterDemo && !demo { throw ValidationError("--exit-after-demo needs --demo") }
@@ -35,6 +39,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         try global.bootstrapLogging()
+        let agentBinary = try resolveAgentBinary()
         let logger = Logger(label: "clearml-glue.dev")
         let directory = dataDir ?? (NSTemporaryDirectory() + "clearml-glue-dev-" + UUID().uuidString.prefix(8).lowercased())
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -53,7 +58,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         var outcome: DemoOutcome?
         do {
-            outcome = try await serve(server: server, cluster: cluster, directory: directory, logger: logger)
+            outcome = try await serve(server: server, cluster: cluster, agentBinary: agentBinary, directory: directory, logger: logger)
         } catch {
             await cluster.stop()
             await server.stop()
@@ -64,7 +69,26 @@ struct DevCommand: AsyncParsableCommand {
         if let outcome, outcome != .completed { throw ExitCode(1) }
     }
 
-    private func serve(server: DevServer, cluster: DevCluster, directory: String, logger: Logger) async throws -> DemoOutcome? {
+    /// The pods run the product's own `clearml-glue execute`, not this binary: by default the one built next
+    /// to it (`swift build` puts both products in one folder).
+    private func resolveAgentBinary() throws -> String {
+        let path: String
+        if let agentBinaryPath {
+            path = agentBinaryPath
+        } else {
+            let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            path = own.deletingLastPathComponent().appendingPathComponent("clearml-glue").path
+        }
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw DemoFailure(description: """
+                the agent binary \(path) is missing or not executable: the pods run clearml-glue, so build it \
+                (swift build --product clearml-glue) or name one with --agent-binary-path
+                """)
+        }
+        return path
+    }
+
+    private func serve(server: DevServer, cluster: DevCluster, agentBinary: String, directory: String, logger: Logger) async throws -> DemoOutcome? {
         let kube = try KubeClient(configuration: try KubeConfiguration.load(kubeconfig: cluster.kubeconfigPath, environment: [:]), logger: Logger(label: "kube"))
         _ = try? await kube.create(.namespaces, ["metadata": ["name": "clearml"]])
         _ = try? await kube.create(.secrets, namespace: "clearml", [
@@ -72,13 +96,6 @@ struct DevCommand: AsyncParsableCommand {
             "stringData": ["CLEARML_API_ACCESS_KEY": .string(server.accessKey), "CLEARML_API_SECRET_KEY": .string(server.secretKey)],
         ])
 
-        var executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        if executable.lastPathComponent.hasPrefix("ld-linux") {
-            // Started through the launcher of a bundle (scripts/bundle), /proc/self/exe is the bundled loader
-            // OUT/lib/ld-linux-x86-64.so.2: the pods get the bundle, through its launcher OUT/bin/clearml-glue.
-            executable = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("bin/clearml-glue")
-        }
-        let agentBinary = executable.path
         var render = PodRenderSettings(workerID: "clearml-glue-dev", agentMode: .injected(image: "clearml-glue:dev"), defaultImage: "python:3.11-slim",
                                        apiServer: server.baseURL, webServer: server.baseURL, filesServer: server.baseURL)
         render.namespace = "clearml"

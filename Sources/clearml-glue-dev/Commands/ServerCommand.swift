@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevServer
 import Foundation
+import GlueCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 import Darwin
 #endif
 
-/// `clearml-glue server`: the embedded ClearML-compatible API server, persisted in SQLite under --data-dir.
+/// `clearml-glue-dev server`: the embedded ClearML-compatible API server, persisted in SQLite under --data-dir.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",

@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Foundation
+import GlueCLI
 
 /// `clearml-glue build`: prepares a task's code and Python environment without running it.
 struct BuildCommand: AsyncParsableCommand {

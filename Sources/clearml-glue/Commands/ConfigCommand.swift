@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClearMLConfig
 import Foundation
+import GlueCLI
 
 /// `clearml-glue config`: the effective configuration after defaults, clearml.conf, environment and flags are
 /// merged, with secrets masked; `--show-sources` says where each value came from.

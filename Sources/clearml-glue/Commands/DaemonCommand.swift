@@ -1,4 +1,5 @@
 import ArgumentParser
+import GlueCLI
 
 /// `clearml-glue daemon --k8s ...`: upstream's `clearml-agent daemon` shape, for deployments that call
 /// the glue that way. Only the Kubernetes mode exists here.

@@ -3,6 +3,7 @@ import ArgumentParser
 import ClearMLConfig
 import ClearMLAPI
 import Foundation
+import GlueCLI
 import Logging
 
 /// `clearml-glue execute`: runs one task inside its pod, as `clearml-agent execute` does.

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClearMLAPI
 import Foundation
 import Glue
+import GlueCLI
 import KubeAPI
 import Logging
 

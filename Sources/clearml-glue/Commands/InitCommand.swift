@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClearMLConfig
 import Foundation
+import GlueCLI
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClearMLAPI
 import Foundation
+import GlueCLI
 import JSONValue
 import Yams
 

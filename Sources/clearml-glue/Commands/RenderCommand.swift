@@ -2,6 +2,7 @@ import ArgumentParser
 import ClearMLAPI
 import Foundation
 import Glue
+import GlueCLI
 import JSONValue
 import KubeAPI
 import Logging

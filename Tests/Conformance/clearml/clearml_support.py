@@ -1,4 +1,4 @@
-"""Helpers for the clearml conformance suites: start `clearml-glue server`, call its API, run the real clients."""
+"""Helpers for the clearml conformance suites: start `clearml-glue-dev server`, call its API, run the real clients."""
 import base64
 import json
 import os
@@ -59,9 +59,9 @@ def stop_server(server, timeout=15):
 
 
 def start_server(data_dir, extra_args=()):
-    binary = os.environ.get("GLUE_BIN")
+    binary = os.environ.get("GLUE_DEV_BIN")
     if not binary or not os.path.exists(binary):
-        pytest.fail("GLUE_BIN is not set to a built clearml-glue binary (Tests/Conformance/conftest.py builds one)")
+        pytest.fail("GLUE_DEV_BIN is not set to a built clearml-glue-dev binary (Tests/Conformance/conftest.py builds one)")
     process = subprocess.Popen(
         [binary, "server", "--port", "0", "--data-dir", str(data_dir), *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -79,7 +79,7 @@ def start_server(data_dir, extra_args=()):
             access, secret = match.group(1), match.group(2)
     if not (url and access):
         process.kill()
-        raise RuntimeError("clearml-glue server did not report its port and keys")
+        raise RuntimeError("clearml-glue-dev server did not report its port and keys")
     # Keep draining output so the server never blocks on a full pipe.
     import threading
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()

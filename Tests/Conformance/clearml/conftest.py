@@ -1,4 +1,4 @@
-"""Starts `clearml-glue server` from $GLUE_BIN on a random port for the real clearml SDK and clearml-agent."""
+"""Starts `clearml-glue-dev server` from $GLUE_DEV_BIN on a random port for the real clearml SDK and clearml-agent."""
 import os
 import sys
 

@@ -1,4 +1,4 @@
-"""The real clearml-agent (3.0.3) against `clearml-glue server`: list, execute --require-queue, abort, daemon."""
+"""The real clearml-agent (3.0.3) against `clearml-glue-dev server`: list, execute --require-queue, abort, daemon."""
 import os
 import subprocess
 import sys

@@ -1,5 +1,5 @@
 """Our in-pod agent (`clearml-glue execute --id T --require-queue`) runs a task whose script uses the real
-clearml SDK (2.1.12): the SDK inside the task talks to `clearml-glue server` through what the agent passes
+clearml SDK (2.1.12): the SDK inside the task talks to `clearml-glue-dev server` through what the agent passes
 (CLEARML_TASK_ID, API host, credentials) and reports a scalar to the same task."""
 import json
 import os

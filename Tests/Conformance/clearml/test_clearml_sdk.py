@@ -1,4 +1,4 @@
-"""The real clearml SDK (2.1.12) against `clearml-glue server`."""
+"""The real clearml SDK (2.1.12) against `clearml-glue-dev server`."""
 import json
 import textwrap
 

@@ -1,4 +1,4 @@
-"""Replays the recorded real-server exchanges (Tests/Fixtures/traces 01-08, 12-15) against `clearml-glue server`:
+"""Replays the recorded real-server exchanges (Tests/Fixtures/traces 01-08, 12-15) against `clearml-glue-dev server`:
 same HTTP status and result_subcode, and our `data` carries every field the real server's did (ids and times
 may differ), and every value it answered is ours too (ids mapped to ours, times compared by form, identities by a
 mapping learnt once), in every element of every list. Writes a report of every difference; fails on any difference
@@ -250,7 +250,7 @@ def test_trace_replay_matches_the_real_server(tmp_path):
         finally:
             server.process.terminate()
             server.process.wait(timeout=15)
-    report = ["trace replay against clearml-glue server: differences"]
+    report = ["trace replay against clearml-glue-dev server: differences"]
     for name, number, endpoint, problems, known in differences:
         report.append(f"{name}:{number} {endpoint}: {'; '.join(problems)}" + (f"  [known: {known}]" if known else ""))
     if len(report) == 1:

@@ -1,5 +1,5 @@
-"""The chart and deploy/ with the real helm (3 and 4) and kubectl against `clearml-glue cluster` and `clearml-glue
-server`, started from $GLUE_BIN. Under CI=true a missing binary or a failed download fails the suite instead of
+"""The chart and deploy/ with the real helm (3 and 4) and kubectl against `clearml-glue-dev cluster` and `clearml-glue-dev
+server`, started from $GLUE_DEV_BIN; the glue in the chart's pod is $GLUE_BIN. Under CI=true a missing binary or a failed download fails the suite instead of
 skipping it."""
 import os
 import pathlib
@@ -51,7 +51,7 @@ def cluster(staged):
     log_path = data_dir / "cluster.log"
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [os.environ["GLUE_BIN"], "cluster", "--port", "0", "--data-dir", str(data_dir), "--log-level", "debug"],
+        [os.environ["GLUE_DEV_BIN"], "cluster", "--port", "0", "--data-dir", str(data_dir), "--log-level", "debug"],
         stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
     kubeconfig = None
     deadline = time.time() + 60

@@ -1,4 +1,4 @@
-"""The image from scripts/image, built once per session from $GLUE_BIN, the embedded server and cluster."""
+"""The image from scripts/image, built once per session from $GLUE_BIN; the embedded server and cluster from $GLUE_DEV_BIN."""
 import os
 import shlex
 import signal
@@ -25,6 +25,14 @@ def glue_bin():
 
 
 @pytest.fixture(scope="session")
+def glue_dev_bin():
+    binary = os.environ.get("GLUE_DEV_BIN")
+    if not binary or not os.path.exists(binary):
+        unavailable("GLUE_DEV_BIN is not set to a built clearml-glue-dev binary")
+    return binary
+
+
+@pytest.fixture(scope="session")
 def image(glue_bin):
     """Builds the image with scripts/image from $GLUE_BIN (a few seconds when the layers are cached); returns
     (engine, image name, archive path)."""
@@ -45,20 +53,20 @@ def image(glue_bin):
 
 
 @pytest.fixture(scope="session")
-def glue_server(glue_bin, tmp_path_factory):
+def glue_server(glue_dev_bin, tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("image-server"))
     yield server
     stop_server(server)
 
 
 @pytest.fixture(scope="session")
-def cluster(glue_bin):
-    """`clearml-glue cluster` on a free loopback port: yields its kubeconfig path (pods run as host processes)."""
+def cluster(glue_dev_bin):
+    """`clearml-glue-dev cluster` on a free loopback port: yields its kubeconfig path (pods run as host processes)."""
     data_dir = tempfile.mkdtemp(prefix="image-cluster-")
     # mkdtemp makes it 0700; pod processes run as their securityContext users (the init container as 10001).
     os.chmod(data_dir, 0o755)
     stderr = open(os.path.join(data_dir, "cluster.stderr"), "w")
-    process = subprocess.Popen([glue_bin, "cluster", "--port", "0", "--data-dir", data_dir],
+    process = subprocess.Popen([glue_dev_bin, "cluster", "--port", "0", "--data-dir", data_dir],
                                stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True)
     kubeconfig = None
     deadline = time.time() + 60

@@ -1,4 +1,4 @@
-"""Starts `clearml-glue cluster` from $GLUE_BIN on a free port and gives tests a kubectl bound to it."""
+"""Starts `clearml-glue-dev cluster` from $GLUE_DEV_BIN on a free port and gives tests a kubectl bound to it."""
 import os
 import shutil
 import signal
@@ -36,9 +36,9 @@ class Kubectl:
 
 
 def _start_cluster(extra_args):
-    binary = os.environ.get("GLUE_BIN")
+    binary = os.environ.get("GLUE_DEV_BIN")
     if not binary or not os.path.exists(binary):
-        pytest.fail("GLUE_BIN is not set to a built clearml-glue binary (Tests/Conformance/conftest.py builds one)")
+        pytest.fail("GLUE_DEV_BIN is not set to a built clearml-glue-dev binary (Tests/Conformance/conftest.py builds one)")
     data_dir = tempfile.mkdtemp(prefix="kube-conformance-")
     # stderr goes to a file: an unread pipe would fill up and stall the cluster.
     stderr = open(os.path.join(data_dir, "cluster.stderr"), "w")

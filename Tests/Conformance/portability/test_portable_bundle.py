@@ -1,7 +1,7 @@
 """The agent bundle (scripts/bundle) runs `execute` unchanged in roots that share nothing with the build machine.
 
 One bundle, built once from $GLUE_BIN, is copied to <root>/opt/clearml-glue of each root and run with chroot
-(same network namespace) against `clearml-glue server` on 127.0.0.1:
+(same network namespace) against `clearml-glue-dev server` on 127.0.0.1:
 - Debian 12 minbase + python3-minimal (no libcurl, no sqlite): a Python task;
 - Debian 11 minbase + python3-minimal, git, ca-certificates (glibc 2.31, like Ubuntu 20.04): a Python task from a
   git repository cloned over HTTPS with --git-user/--git-pass, the API reached over HTTPS too, both verified
