@@ -23,12 +23,13 @@ ARG BUILDER_IMAGE=swift:6.3-bookworm
 ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BUILDER_IMAGE} AS build
-# libcurl (CCurl) and SQLite headers (GRDB, for the embedded dev server) to build against. Versions are
-# not pinned: they come from the base image's Debian 12 point release, and pinning them would break the
+# libcurl (CCurl) and OpenSSL (CCrypto: digests through the libcrypto libcurl loads anyway) headers to build
+# against. Only the product `clearml-glue` is built and shipped: the embedded dev server and cluster
+# (`clearml-glue-dev`, SQLite, a TLS server, swift-crypto) stay out of the image. Versions are not pinned: they come from the base image's Debian 12 point release, and pinning them would break the
 # build at the next security update, when the archive stops serving the pinned version.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcurl4-openssl-dev libsqlite3-dev patchelf binutils \
+ && apt-get install -y --no-install-recommends libcurl4-openssl-dev libssl-dev patchelf binutils \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies in their own layer: a code change does not refetch them. Package.resolved is used when the
@@ -45,7 +46,7 @@ RUN swift build -c release --product clearml-glue --static-swift-stdlib \
  && scripts/bundle --binary /out/clearml-glue --out /out/bundle
 
 FROM ${BASE_IMAGE} AS base
-# The bundle carries libcurl, SQLite and their dependencies; the image adds only the CA store. Not pinned,
+# The bundle carries libcurl and its dependencies; the image adds only the CA store. Not pinned,
 # for the same reason as above: ca-certificates follows the Debian 12 security archive.
 # hadolint ignore=DL3008
 RUN apt-get update \

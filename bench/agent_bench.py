@@ -1,5 +1,5 @@
 """Side-by-side timings of `clearml-glue execute` and upstream `clearml-agent execute` (PyPI) on the same task
-shape against the same `clearml-glue server` (see bench/agent.sh, which starts the server).
+shape against the same `clearml-glue-dev server` (see bench/agent.sh, which starts the server).
 
 Every task comes from one local git repository (file://, warm vcs cache after a warm-up run per agent) and runs with the
 environment already satisfied: CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL=1 and

@@ -8,8 +8,8 @@ scratch=${SCRATCH:-.build-cluster}
 pods=${CLUSTER_BENCH_PODS:-1000}
 
 swift build --scratch-path "$scratch" --build-tests >&2
-# CLUSTER_BIN: e.g. a release build of clearml-glue for the server side; the client runs in the test binary.
-bin=${CLUSTER_BIN:-"$(swift build --scratch-path "$scratch" --show-bin-path)/clearml-glue"}
+# CLUSTER_BIN: e.g. a release build of clearml-glue-dev for the server side; the client runs in the test binary.
+bin=${CLUSTER_BIN:-"$(swift build --scratch-path "$scratch" --show-bin-path)/clearml-glue-dev"}
 data=$(mktemp -d)
 cluster_pid=""
 cluster_stop() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Glue dispatch benchmark: `clearml-glue glue` on `clearml-glue server` + `clearml-glue cluster` (loopback),
+# Glue dispatch benchmark: `clearml-glue glue` on `clearml-glue-dev server` + `clearml-glue-dev cluster` (loopback),
 # upstream clearml-agent 3.0.3's K8sIntegration (conformance venv, kubectl on PATH) side by side.
 # Prints enqueue -> pod created p50/p90/p99 (watch ADDED vs tasks.enqueue returned, idle queue, random
 # 0.5-1.5 s gaps), idle ClearML calls/s, tasks/s draining a 1,000-task backlog, RSS (peak and with 2,000 live
@@ -7,13 +7,18 @@
 # bench/dispatch_bench.py.
 # Usage: bench/dispatch.sh [--tasks 50] [--backlog 1000] [--live-pods 2000] [--upstream-tasks 15]
 #                          [--upstream-backlog 30] (--upstream-tasks 0 skips upstream)
-#   GLUE_BIN=path uses that binary instead of a release build in .build-bench2 (BUILD_MODE=debug to label it).
+#   GLUE_BIN=path uses that binary instead of a release build in .build-bench2 (BUILD_MODE=debug to label it);
+#   GLUE_DEV_BIN likewise for the server and cluster (clearml-glue-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${GLUE_BIN:-}" ]; then
   swift build -c release --scratch-path .build-bench2 --product clearml-glue >&2
   GLUE_BIN="$(swift build -c release --scratch-path .build-bench2 --show-bin-path)/clearml-glue"
   BUILD_MODE=release
+fi
+if [ -z "${GLUE_DEV_BIN:-}" ]; then
+  swift build -c release --scratch-path .build-bench2 --product clearml-glue-dev >&2
+  GLUE_DEV_BIN="$(swift build -c release --scratch-path .build-bench2 --show-bin-path)/clearml-glue-dev"
 fi
 python="$(scripts/python-env)"
 command -v kubectl >/dev/null || echo "kubectl not on PATH: the upstream side will fail" >&2
@@ -29,9 +34,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # server at debug level: one line per request, which is how upstream's ClearML calls are counted
-"$GLUE_BIN" server --port 0 --data-dir "$data/server" --log-level debug >"$data/server.log" 2>&1 &
+"$GLUE_DEV_BIN" server --port 0 --data-dir "$data/server" --log-level debug >"$data/server.log" 2>&1 &
 server=$!
-"$GLUE_BIN" cluster --port 0 --data-dir "$data/cluster" --cpu 100000 --memory 100Ti --log-level warning \
+"$GLUE_DEV_BIN" cluster --port 0 --data-dir "$data/cluster" --cpu 100000 --memory 100Ti --log-level warning \
   >"$data/cluster.out" 2>"$data/cluster.err" &
 cluster=$!
 for _ in $(seq 200); do

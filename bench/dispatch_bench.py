@@ -1,5 +1,5 @@
 """Glue dispatch benchmark: `clearml-glue glue` (and, side by side, upstream clearml-agent's K8sIntegration)
-against `clearml-glue server` + `clearml-glue cluster` on loopback. Started by bench/dispatch.sh, which owns
+against `clearml-glue-dev server` + `clearml-glue-dev cluster` on loopback. Started by bench/dispatch.sh, which owns
 the server and the cluster; this script owns every glue process it starts and stops them on any exit.
 
 Phases (ours): idle cost -> enqueue->pod latency over N tasks one at a time -> idle cost with those pods ->
