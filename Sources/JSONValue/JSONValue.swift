@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Any JSON document, as a Sendable value: for the parts of ClearML tasks and Kubernetes objects whose
 /// shape belongs to the user (hyperparameters, runtime properties, pod templates), so every field,
