@@ -1,4 +1,4 @@
-"""Load generator for `clearml-glue server`: tasks.enqueue + queues.get_next_task round trips on loopback.
+"""Load generator for `clearml-glue-dev server`: tasks.enqueue + queues.get_next_task round trips on loopback.
 
 Each client owns one task and one queue and loops enqueue -> get_next_task over a keep-alive connection,
 so every pair is a real queue push and pop. Prints pairs/s and p50/p99 latency of a pair, for each
