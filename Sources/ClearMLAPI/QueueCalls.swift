@@ -76,6 +76,25 @@ extension ClearMLSession {
         Int(try await call("queues.get_num_entries", ["queue": .string(queue)])["num"]?.intValue ?? 0)
     }
 
+    /// Which of `queues` hold at least one entry, in one call whatever their number: `queues.get_all` by id,
+    /// projected to the id and the first entry (`max_task_entries`, API 2.20+). A glue serving many queues asks
+    /// this once per idle tick and pops only where work waits, so its idle cost does not grow with the queues.
+    /// Ids the server does not know are left out of `present`.
+    public func queueOccupancy(_ queues: [String]) async throws(ClearMLAPIError) -> QueueOccupancy {
+        var occupancy = QueueOccupancy()
+        // The server pages get_all at its max_page_size (500 by default), so larger lists go in chunks under it.
+        for start in stride(from: 0, to: queues.count, by: QueueOccupancy.chunk) {
+            let ids = queues[start..<min(queues.count, start + QueueOccupancy.chunk)]
+            let body: JSONValue = ["id": .array(ids.map(JSONValue.string)), "only_fields": ["id", "entries"], "max_task_entries": 1]
+            for queue in try await call("queues.get_all", body)["queues"]?.arrayValue ?? [] {
+                guard let id = queue["id"]?.stringValue else { continue }
+                occupancy.present.insert(id)
+                if queue["entries"]?.arrayValue?.isEmpty == false { occupancy.waiting.insert(id) }
+            }
+        }
+        return occupancy
+    }
+
     /// The server matches `name` as a Python regex; a literal name must not be read as a pattern.
     nonisolated static func regexEscaped(_ text: String) -> String {
         var escaped = ""

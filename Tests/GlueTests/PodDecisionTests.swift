@@ -101,6 +101,8 @@ import Testing
             $0.finishedAgo = .seconds(1)
         }
         #expect(PodDecision.decide(initExitThree, policy: policy).isEmpty)
+        let refusedAndFailed = pod(.failed, task: "failed") { $0.terminated = .init(exitCode: 3, reason: "Error"); $0.finishedAgo = .seconds(1) }
+        #expect(PodDecision.decide(refusedAndFailed, policy: policy).isEmpty, "a claim refused for another reason keeps its pod")
     }
 
     @Test func aTaskQueuedAgainElsewhereIsNotFailedByItsOldPod() {

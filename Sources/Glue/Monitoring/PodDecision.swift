@@ -49,10 +49,12 @@ public enum PodDecision {
             return []
         case .succeeded, .failed:
             if taskFinal {
-                // A pod whose agent refused the claim (the task was aborted before the agent took it) ran
-                // nothing of the task: there is nothing in it to inspect, so it goes like a completed pod.
-                let ranTheTask = !(pod.phase == .failed && pod.terminated.map { !$0.initContainer && $0.exitCode == agentRefusedClaimExitCode } == true)
-                let delay = pod.phase == .succeeded || !ranTheTask
+                // A pod whose agent refused the claim because the task was aborted before the agent took it
+                // ran nothing of the task: nothing in it to inspect, so it goes like a completed pod. (A claim
+                // refused for another reason fails the task, and that pod stays for `kubectl logs`.)
+                let abortedBeforeClaim = pod.taskStatus == "stopped" && pod.phase == .failed
+                    && pod.terminated.map { !$0.initContainer && $0.exitCode == agentRefusedClaimExitCode } == true
+                let delay = pod.phase == .succeeded || abortedBeforeClaim
                     ? policy.completedPodDeletionDelay : max(policy.completedPodDeletionDelay, policy.failedPodDeletionDelay)
                 return (pod.finishedAgo ?? .zero) >= delay ? [.deletePod(reason: "finished (\(pod.phase.rawValue))")] : []
             }
