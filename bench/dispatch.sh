@@ -7,6 +7,8 @@
 # bench/dispatch_bench.py.
 # Usage: bench/dispatch.sh [--tasks 50] [--backlog 1000] [--live-pods 2000] [--upstream-tasks 15]
 #                          [--upstream-backlog 30] (--upstream-tasks 0 skips upstream)
+#        bench/dispatch.sh --queues 1,10,100 [--tasks 30] [--idle-seconds 10]: only the queue-scaling phase
+#          (issue #15): per number of served queues, idle ClearML calls/s and enqueue->pod p50/p90.
 #   GLUE_BIN=path uses that binary instead of a release build in .build-bench2 (BUILD_MODE=debug to label it);
 #   GLUE_DEV_BIN likewise for the server and cluster (clearml-glue-dev).
 set -euo pipefail

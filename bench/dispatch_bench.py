@@ -309,6 +309,7 @@ def main():
     parser.add_argument("--upstream-tasks", type=int, default=15)
     parser.add_argument("--upstream-backlog", type=int, default=30)
     parser.add_argument("--idle-seconds", type=float, default=10)
+    parser.add_argument("--queues", help="comma list of queue counts (e.g. 1,10,100): only the queue-scaling phase")
     parser.add_argument("--build", default="?")
     parser.add_argument("--server-pid", type=int)
     parser.add_argument("--cluster-pid", type=int)
@@ -328,6 +329,9 @@ def run(args):
     watch.start()
     results = {}
     notes = []
+    if args.queues:
+        queue_scaling(args, client, watch, [int(n) for n in args.queues.split(",") if n.strip()])
+        return
 
     # --- ours: idle cost, latency, idle cost with pods -------------------------------------------------------
     glue = Glue(args, "bench", "a")
@@ -432,6 +436,44 @@ def run(args):
               + f"; wall per task {b['wall'] * 1000 / len(names):.2f} ms on 2 cores")
     results["backlogs"] = backlogs
     table(args, results, notes)
+
+
+def queue_scaling(args, client, watch, counts):
+    """Issue #15 item 5: per number of served queues, a fresh glue (its own worker id, so earlier pods are not
+    its own): idle ClearML calls/s over --idle-seconds, then enqueue->pod latency over --tasks tasks one at a
+    time, spread over the queues round-robin (the last queue included), 0.5-1.5 s gaps."""
+    rows = []
+    for count in counts:
+        names = [f"bench-q{count}-{i + 1}" for i in range(count)]
+        glue = Glue(args, ",".join(names), f"q{count}", {"CLEARML_WORKER_ID": f"bench-glue-q{count}"})
+        try:
+            glue.wait_ready(timeout=120)
+            ids = {q["name"]: q["id"] for q in client.call("queues.get_all", {"name": f"^bench-q{count}-", "only_fields": ["id", "name"]})["queues"]}
+            time.sleep(2)
+            before, cpu0 = glue.metrics(), proc_stat(glue.pid)
+            time.sleep(args.idle_seconds)
+            after, cpu1 = glue.metrics(), proc_stat(glue.pid)
+            idle = call_delta(before, after)
+            rate = sum(idle.values()) / args.idle_seconds
+            print(f"# {count} queues, idle ({load()}): {rate:.2f} calls/s: {fmt_calls(idle, args.idle_seconds)}; "
+                  f"glue CPU {(cpu1 - cpu0) / args.idle_seconds:.1f} ms/s")
+            tasks = create_tasks(client, args.tasks, f"q{count}-lat")
+            latencies = []
+            for index, task in enumerate(tasks):
+                queue = names[(index * 7 + count - 1) % count]  # starts on the last queue, then spreads
+                latencies += latency_run(client, watch, ids[queue], [task])
+            p50, p90 = percentile(latencies, .5), percentile(latencies, .9)
+            print(f"# {count} queues, latency ({load()}): p50 {p50:.3f} s, p90 {p90:.3f} s, max {max(latencies):.3f} s over {len(latencies)} tasks")
+            rows.append((count, rate, idle, p50, p90, max(latencies), len(latencies)))
+        finally:
+            glue.stop()
+    print()
+    print(f"glue {args.glue} ({args.build} build), {os.cpu_count()} cores, {load()} at the end; idle over {args.idle_seconds:.0f} s")
+    print("| queues | idle ClearML calls/s (target <= 4) | by endpoint | enqueue->pod p50 (target <= 0.25 s) | p90 | max | tasks |")
+    print("|---|---|---|---|---|---|---|")
+    for count, rate, idle, p50, p90, worst, n in rows:
+        print(f"| {count} | {rate:.2f} {'PASS' if rate <= 4 else 'MISS'} | {fmt_calls(idle, args.idle_seconds)} | "
+              f"{p50:.3f} s {'PASS' if p50 <= .25 else 'MISS'} | {p90:.3f} s | {worst:.3f} s | {n} |")
 
 
 def count_calls(path, offset):

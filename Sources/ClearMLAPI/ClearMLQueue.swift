@@ -19,3 +19,15 @@ public struct QueueEntry: Sendable, Equatable {
     /// `task_info.user`/`company` when asked with `get_task_info`.
     public var taskUser: String?
 }
+
+/// What `queueOccupancy` found: the queues the server knows, and those with at least one entry.
+public struct QueueOccupancy: Sendable, Equatable {
+    public var present: Set<String> = []
+    public var waiting: Set<String> = []
+    static let chunk = 200
+
+    public init(present: Set<String> = [], waiting: Set<String> = []) {
+        self.present = present
+        self.waiting = waiting
+    }
+}

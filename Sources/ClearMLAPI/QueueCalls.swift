@@ -26,6 +26,19 @@ extension ClearMLSession {
         return try await call("queues.create", body, idempotent: false)["id"]?.stringValue ?? ""
     }
 
+    /// The queue named `name`, created when missing. Two replicas starting together both see it missing
+    /// and both create it; the one the server refuses (400/801, names are unique) takes the other's.
+    /// - Returns: its id, and whether this call created it.
+    public func findOrCreateQueue(name: String, systemTags: [String] = []) async throws(ClearMLAPIError) -> (id: String, created: Bool) {
+        if let found = try await queue(named: name) { return (found.id, false) }
+        do {
+            return (try await createQueue(name: name, systemTags: systemTags), true)
+        } catch let error where error.isServerError(code: 400, subcode: 801) {
+            guard let found = try await queue(named: name) else { throw error }
+            return (found.id, false)
+        }
+    }
+
     public func defaultQueue() async throws(ClearMLAPIError) -> (id: String, name: String) {
         let data = try await call("queues.get_default")
         return (data["id"]?.stringValue ?? "", data["name"]?.stringValue ?? "")
@@ -61,6 +74,25 @@ extension ClearMLSession {
 
     public func numberOfEntries(queue: String) async throws(ClearMLAPIError) -> Int {
         Int(try await call("queues.get_num_entries", ["queue": .string(queue)])["num"]?.intValue ?? 0)
+    }
+
+    /// Which of `queues` hold at least one entry, in one call whatever their number: `queues.get_all` by id,
+    /// projected to the id and the first entry (`max_task_entries`, API 2.20+). A glue serving many queues asks
+    /// this once per idle tick and pops only where work waits, so its idle cost does not grow with the queues.
+    /// Ids the server does not know are left out of `present`.
+    public func queueOccupancy(_ queues: [String]) async throws(ClearMLAPIError) -> QueueOccupancy {
+        var occupancy = QueueOccupancy()
+        // The server pages get_all at its max_page_size (500 by default), so larger lists go in chunks under it.
+        for start in stride(from: 0, to: queues.count, by: QueueOccupancy.chunk) {
+            let ids = queues[start..<min(queues.count, start + QueueOccupancy.chunk)]
+            let body: JSONValue = ["id": .array(ids.map(JSONValue.string)), "only_fields": ["id", "entries"], "max_task_entries": 1]
+            for queue in try await call("queues.get_all", body)["queues"]?.arrayValue ?? [] {
+                guard let id = queue["id"]?.stringValue else { continue }
+                occupancy.present.insert(id)
+                if queue["entries"]?.arrayValue?.isEmpty == false { occupancy.waiting.insert(id) }
+            }
+        }
+        return occupancy
     }
 
     /// The server matches `name` as a Python regex; a literal name must not be read as a pattern.

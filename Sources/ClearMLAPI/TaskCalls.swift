@@ -20,8 +20,13 @@ extension ClearMLSession {
     }
 
     /// `tasks.get_all` with the caller's filter (`id`, `status`, `execution.queue`, `only_fields`...).
+    /// Hidden tasks are included unless the filter says otherwise: upstream's agent and glue send
+    /// `search_hidden: true` (clearml_agent/glue/k8s.py, commands/worker.py), and a filter by status alone would
+    /// otherwise miss tasks carrying the `hidden` system tag.
     public func tasks(_ filter: JSONValue) async throws(ClearMLAPIError) -> [ClearMLTask] {
-        (try await call("tasks.get_all", filter)["tasks"]?.arrayValue ?? []).map(ClearMLTask.init)
+        var body = filter
+        if body["search_hidden"] == nil { body["search_hidden"] = true }
+        return (try await call("tasks.get_all", body)["tasks"]?.arrayValue ?? []).map(ClearMLTask.init)
     }
 
     /// Just the fields asked for, of one task: the cheap way to poll status.

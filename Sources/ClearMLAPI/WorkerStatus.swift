@@ -1,3 +1,4 @@
+import Foundation
 import JSONValue
 
 /// A worker as `workers.get_all` reports it.
@@ -22,7 +23,7 @@ public struct LogEvent: Sendable, Equatable {
     public var task: String
     public var message: String
     public var level: String
-    /// Epoch milliseconds; nil lets the server stamp it.
+    /// Epoch milliseconds; nil lets the server stamp it on arrival.
     public var timestamp: Int64?
     public var worker: String?
 
@@ -30,7 +31,9 @@ public struct LogEvent: Sendable, Equatable {
         self.task = task
         self.message = message
         self.level = level
-        self.timestamp = timestamp
+        // Stamped when the line is made, as upstream's agent stamps its events: a line sent late (a batching
+        // outbox, a server outage) keeps its time and its place in the task's console.
+        self.timestamp = timestamp ?? Int64((Date().timeIntervalSince1970 * 1000).rounded())
         self.worker = worker
     }
 

@@ -23,6 +23,11 @@ public struct ClearMLSettings: Sendable, Hashable {
     /// that are not http(s), contradictory git token modes, negative limits. Errors name the source.
     public func validate(isReadableFile: (String) -> Bool = ClearMLSettings.isReadableRegularFile) throws(ConfigError) {
         for (path, url) in [("api.api_server", api.apiServer), ("api.web_server", api.webServer), ("api.files_server", api.filesServer)] {
+            if let control = url.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                throw ConfigError(.invalidValue, source: api.sources[path] ?? .defaultValue,
+                                  message: "\(path) holds a control character (U+\(String(format: "%04X", control.value))), which no URL can",
+                                  hint: "remove it; write the full URL, e.g. https://api.clear.ml")
+            }
             let lowered = url.lowercased()
             guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), url.count > 8 else {
                 throw ConfigError(.invalidValue, source: api.sources[path] ?? .defaultValue,

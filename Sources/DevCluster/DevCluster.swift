@@ -17,6 +17,9 @@ public struct DevClusterConfiguration: Sendable {
     public var gpus: Int = 0
     /// Images matching this regular expression fail to pull (ErrImagePull -> ImagePullBackOff).
     public var failImagePattern: String?
+    /// Root filesystems of images (`--image-root IMAGE=DIR`): a container of such an image runs inside
+    /// its root, as on a node; others run as host processes. Needs the cluster to run as root.
+    public var imageRoots: [ImageRoot] = []
     /// Share of API requests (0...1) answered 500, 429 or with a connection reset.
     public var faultRate: Double = 0
     /// Cut every watch after this many events.
@@ -78,6 +81,7 @@ public final class DevCluster: Sendable {
         }
         guard (0...1).contains(configuration.faultRate) else { throw DevClusterError("--fault-rate must be between 0 and 1") }
         let dataDirectory = configuration.dataDirectory ?? (NSTemporaryDirectory() + "devcluster-" + UUID().uuidString.prefix(8).lowercased())
+        let imageRoots = try ImageRootTable(configuration.imageRoots, host: .current, dataDirectory: ImageRootLaunch.absolute(dataDirectory))
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let certs = try ClusterCertificates.ensure(in: dataDirectory)
         let token = try Self.loadOrCreateToken(in: dataDirectory)
@@ -86,7 +90,7 @@ public final class DevCluster: Sendable {
         let kubelet = Kubelet(
             store: store,
             capacity: NodeCapacity(cpu: configuration.cpu, memory: Double(configuration.memoryBytes), gpus: Double(configuration.gpus)),
-            dataDirectory: dataDirectory, failImagePattern: configuration.failImagePattern)
+            dataDirectory: dataDirectory, failImagePattern: configuration.failImagePattern, imageRoots: imageRoots)
         try await Bootstrap.seed(store, configuration: configuration)
         let jobs = JobController(store: store, kubelet: kubelet)
         await jobs.start()

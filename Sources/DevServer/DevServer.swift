@@ -21,6 +21,7 @@ public final class DevServer: Sendable {
     public let dataDirectory: String
     public var baseURL: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
+    private let state: ServerState
     private let runTask: Task<Void, any Error>
     private let serviceGroup: ServiceGroup
     private let watchdog: Task<Void, Never>
@@ -31,6 +32,7 @@ public final class DevServer: Sendable {
         serviceGroup: ServiceGroup, runTask: Task<Void, any Error>, watchdog: Task<Void, Never>
     ) {
         self.serviceGroup = serviceGroup
+        self.state = state
         self.port = port
         self.host = host
         self.accessKey = state.accessKey
@@ -95,6 +97,12 @@ public final class DevServer: Sendable {
         return DevServer(
             port: port, host: configuration.host, state: state, dataDirectory: directory, temporaryDirectory: temporary,
             serviceGroup: serviceGroup, runTask: runTask, watchdog: watchdog)
+    }
+
+    /// Calls received so far from the client sending `X-ClearML-Worker: worker` (nil: clients sending none),
+    /// by endpoint, whatever their outcome.
+    public func callCounts(worker: String?) -> [String: Int] {
+        state.ledger.counts(worker: worker)
     }
 
     /// Stops accepting connections, finishes in-flight requests and closes the database.

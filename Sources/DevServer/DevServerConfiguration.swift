@@ -24,6 +24,9 @@ public struct DevServerConfiguration: Sendable {
     public var taskUpdateTimeout: TimeInterval = 600
     /// Queue tags whose queues `queues.get_all` hides unless asked (upstream `services.queues.hidden_tags`).
     public var hiddenQueueTags: [String] = ["k8s-glue"]
+    /// Writes every request (one JSON line: path, headers without credentials, body, status) to this file; for
+    /// tests that compare the calls clients make. nil: nothing is recorded.
+    public var recordRequestsPath: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, dataDirectory: String? = nil,

@@ -12,6 +12,9 @@ final class ServerState: Sendable {
     let accessKey: String
     let secretKey: String
     let generatedCredentials: Bool
+    let ledger = CallLedger()
+    /// `--record-requests`: nil unless asked.
+    let recorder: RequestRecorder?
 
     var identity: Identity { authenticator.identity }
     var company: String { authenticator.identity.company }
@@ -20,6 +23,7 @@ final class ServerState: Sendable {
         self.store = store
         self.configuration = configuration
         self.logger = logger
+        recorder = try configuration.recordRequestsPath.map { path throws(DevServerError) in try RequestRecorder(path: path) }
         let now = Timestamps.iso(Date())
         let boot = try store.pool.write { db -> (Identity, [UInt8], [String: String], String, String, Bool) in
             func setting(_ key: String, default make: () -> String) throws -> String {

@@ -24,21 +24,16 @@ public struct GlueController: Sendable {
             if let found = try await session.resolveQueue(served.name) {
                 queues.append(QueueRef(name: served.name, id: found.id))
             } else if configuration.createQueues {
-                let id = try await session.createQueue(name: served.name)
-                logger.notice("created queue", metadata: ["queue": "\(served.name)"])
+                let (id, created) = try await session.findOrCreateQueue(name: served.name)
+                if created { logger.notice("created queue", metadata: ["queue": "\(served.name)"]) }
                 queues.append(QueueRef(name: served.name, id: id))
             } else {
                 throw GlueError("queue '\(served.name)' does not exist on the ClearML server; create it in the UI, fix --queue, or pass --create-queue")
             }
         }
         guard !queues.isEmpty else { throw GlueError("no queue to serve: pass --queue NAME (or set K8S_GLUE_QUEUE)") }
-        let pending: String
-        if let found = try await session.queue(named: configuration.pendingQueueName) {
-            pending = found.id
-        } else {
-            pending = try await session.createQueue(name: configuration.pendingQueueName, systemTags: configuration.pendingQueueTags)
-            logger.notice("created the pending queue", metadata: ["queue": "\(configuration.pendingQueueName)"])
-        }
+        let (pending, created) = try await session.findOrCreateQueue(name: configuration.pendingQueueName, systemTags: configuration.pendingQueueTags)
+        if created { logger.notice("created the pending queue", metadata: ["queue": "\(configuration.pendingQueueName)"]) }
         if queues.contains(where: { $0.id == pending }) {
             throw GlueError("queue '\(configuration.pendingQueueName)' is the glue's hidden pending queue and cannot also be served; choose another --k8s-pending-queue-name")
         }

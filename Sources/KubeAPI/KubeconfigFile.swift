@@ -24,12 +24,23 @@ enum KubeconfigFile {
                 continue
             }
             let text: String
-            do { text = try String(contentsOfFile: expanded, encoding: .utf8) } catch {
-                throw KubeConfigError("kubeconfig '\(path)' is not readable: \(error.localizedDescription)")
+            guard let data = FileManager.default.contents(atPath: expanded) else {
+                throw KubeConfigError("kubeconfig '\(path)' is not readable; check its permissions")
+            }
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw KubeConfigError("kubeconfig '\(path)' is not UTF-8 text; save it as UTF-8 (kubectl writes it so)")
+            }
+            text = decoded
+            if text.allSatisfy(\.isWhitespace) {
+                if mustExist { throw KubeConfigError("kubeconfig '\(path)' is empty; pass the file kubectl uses, e.g. ~/.kube/config") }
+                continue  // kubectl skips an empty file in a KUBECONFIG list
             }
             let document: JSONValue
             do { document = try YAMLDecoder().decode(JSONValue.self, from: text) } catch {
                 throw KubeConfigError("kubeconfig '\(path)' is not valid YAML: \(error)")
+            }
+            if document.objectValue == nil || (document["kind"]?.stringValue).map({ $0 != "Config" }) == true {
+                throw KubeConfigError("kubeconfig '\(path)' is not a kubeconfig (expected a mapping with kind: Config, clusters, users and contexts); pass the file kubectl uses, e.g. ~/.kube/config")
             }
             let directory = (expanded as NSString).deletingLastPathComponent
             func collect(_ key: String, _ inner: String, into table: inout [String: Named]) {
@@ -94,6 +105,15 @@ enum KubeconfigFile {
         let c = cluster.value
         guard let server = c["server"]?.stringValue, !server.isEmpty else {
             throw KubeConfigError("kubeconfig: cluster '\(clusterName)' field 'server' is missing")
+        }
+        // Caught here rather than as an obscure transport error on the first request.
+        for (field, value, schemes) in [("server", server, ["https", "http"]), ("proxy-url", c["proxy-url"]?.stringValue, ["http", "https", "socks5"])] {
+            guard let value else { continue }
+            let shown = value.count > 200 ? String(value.prefix(200)) + "…" : value
+            guard value.count <= 2048, let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
+                  let host = url.host, !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:_[]%".contains($0)) }) else {
+                throw KubeConfigError("kubeconfig: cluster '\(clusterName)' field '\(field)' is '\(shown)', not a URL; write \(schemes[0])://host:port")
+            }
         }
         let insecure = c["insecure-skip-tls-verify"]?.boolValue ?? false
         let ca = try pem(c, data: "certificate-authority-data", file: "certificate-authority", directory: cluster.directory, role: "CA certificate")

@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Foundation
 
@@ -23,6 +24,21 @@ struct ClearMLGlue: AsyncParsableCommand {
 enum Entry {
     static func main() async {
         let arguments = UpstreamArguments.normalize(Array(CommandLine.arguments.dropFirst()))
-        await ClearMLGlue.main(arguments)
+        do {
+            var command = try ClearMLGlue.parseAsRoot(arguments)
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            // The pod's exit code is the agent's contract with the glue: a bad flag or variable given to
+            // `execute` is "invalid input" (6), which ArgumentParser would report as its own 64.
+            if arguments.first == "execute", ClearMLGlue.exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((ClearMLGlue.fullMessage(for: error) + "\n").utf8))
+                exit(AgentExitCode.invalidInput)
+            }
+            ClearMLGlue.exit(withError: error)
+        }
     }
 }

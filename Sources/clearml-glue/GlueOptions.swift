@@ -42,8 +42,12 @@ struct GlueOptions: ParsableArguments {
     var kubeconfig: String?
     @Option(help: "Kubeconfig context to use.")
     var context: String?
-    @Option(name: .customLong("credentials-secret"), help: "Secret with keys CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY that task pods read their ClearML credentials from (default: $CLEARML_K8S_GLUE_CREDENTIALS_SECRET).")
+    @Option(name: .customLong("credentials-secret"), help: "Secret that task pods read their ClearML credentials from, by secretKeyRef (default: $CLEARML_K8S_GLUE_CREDENTIALS_SECRET).")
     var credentialsSecret: String?
+    @Option(name: .customLong("credentials-access-key-name"), help: "Key of --credentials-secret holding the access key (default: $CLEARML_K8S_GLUE_CREDENTIALS_ACCESS_KEY_NAME, else CLEARML_API_ACCESS_KEY; an upstream clearml-agent chart's Secret has agentk8sglue_key).")
+    var credentialsAccessKeyName: String?
+    @Option(name: .customLong("credentials-secret-key-name"), help: "Key of --credentials-secret holding the secret key (default: $CLEARML_K8S_GLUE_CREDENTIALS_SECRET_KEY_NAME, else CLEARML_API_SECRET_KEY; an upstream clearml-agent chart's Secret has agentk8sglue_secret).")
+    var credentialsSecretKeyName: String?
     @Option(name: .customLong("task-service-account"), help: "Service account of task pods (never the glue's own).")
     var taskServiceAccount: String?
     @Option(name: .customLong("image-pull-secret"), help: "Image pull secret for task pods; repeat for more.")
@@ -83,8 +87,10 @@ struct GlueOptions: ParsableArguments {
     var downtime: [String] = []
     @Option(name: .customLong("child-report-tags"), parsing: .upToNextOption, help: "Tags the in-pod agents report with their worker status.")
     var childReportTags: [String] = []
-    @Option(name: .customLong("gpus"), help: .hidden) var gpus: String?
-    @Flag(name: .customLong("cpu-only"), help: .hidden) var cpuOnly = false
+    @Option(name: .customLong("gpus"), help: "GPUs of each task pod whose queue and docker arguments name no count, as upstream's daemon flag: device indexes (0, 0,1, 0-3) become that many nvidia.com/gpu; all sets NVIDIA_VISIBLE_DEVICES=all without a limit.")
+    var gpus: String?
+    @Flag(name: .customLong("cpu-only"), help: "Task pods get no GPU: no nvidia.com/gpu limit and NVIDIA_VISIBLE_DEVICES=none, as upstream's daemon flag.")
+    var cpuOnly = false
 
     func refuseUnsupported() throws {
         if portsMode || numOfServices != nil || basePort != nil || basePodNum != nil || gatewayAddress != nil {
@@ -95,9 +101,7 @@ struct GlueOptions: ParsableArguments {
         if podClearMLConf != nil { throw ValidationError("--pod-clearml-conf is not supported: it would put credentials in the pod spec; pass --credentials-secret, and other settings as CLEARML_* env in the template") }
         if sshServerPort != nil { throw ValidationError("--ssh-server-port is not supported: use kubectl exec or port-forward to reach a task pod") }
         if !uptime.isEmpty && !downtime.isEmpty { throw ValidationError("give --uptime or --downtime, not both") }
-        if gpus != nil || cpuOnly {
-            throw ValidationError("--gpus/--cpu-only choose devices for a local agent; for task pods give queues a GPU count (--dynamic-gpus --queue name=N, or gpus in --queue-config)")
-        }
+        if gpus != nil && cpuOnly { throw ValidationError("give --gpus or --cpu-only, not both") }
     }
 }
 
@@ -187,6 +191,12 @@ struct GlueConfigurationBuilder {
         render.defaultDockerArguments = settings.agent.dockerArguments
         render.dockerArgumentFilters = settings.agent.dockerArgsFilters
         render.credentialsSecret = options.credentialsSecret ?? environment["CLEARML_K8S_GLUE_CREDENTIALS_SECRET"]
+        render.credentialsSecretKeys = (
+            accessKey: try Self.secretKeyName(options.credentialsAccessKeyName ?? environment["CLEARML_K8S_GLUE_CREDENTIALS_ACCESS_KEY_NAME"],
+                                              default: "CLEARML_API_ACCESS_KEY", flag: "--credentials-access-key-name"),
+            secretKey: try Self.secretKeyName(options.credentialsSecretKeyName ?? environment["CLEARML_K8S_GLUE_CREDENTIALS_SECRET_KEY_NAME"],
+                                              default: "CLEARML_API_SECRET_KEY", flag: "--credentials-secret-key-name"))
+        try applyGPUs(to: &render, queues: served)
         render.taskServiceAccount = options.taskServiceAccount
         render.glueServiceAccount = environment["CLEARML_K8S_GLUE_SERVICE_ACCOUNT"]
         render.imagePullSecrets = options.imagePullSecrets
@@ -205,7 +215,7 @@ struct GlueConfigurationBuilder {
             render.extraEnvironment.append((name: "CLEARML_API_HOST_VERIFY_CERT", value: "false"))
         }
         if render.credentialsSecret == nil, mode != .imageEntrypoint {
-            throw ValidationError("task pods need ClearML credentials and the glue never writes them into a pod: pass --credentials-secret NAME, a Secret with keys CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY in namespace \(render.namespace)")
+            throw ValidationError("task pods need ClearML credentials and the glue never writes them into a pod: pass --credentials-secret NAME, a Secret with keys \(render.credentialsSecretKeys.accessKey) and \(render.credentialsSecretKeys.secretKey) in namespace \(render.namespace) (other key names: --credentials-access-key-name, --credentials-secret-key-name)")
         }
 
         var namespaces = [render.namespace]
@@ -259,6 +269,35 @@ struct GlueConfigurationBuilder {
             configuration.metricsAddress = (String(options.metricsAddress[..<colon]), port)
         }
         return configuration
+    }
+
+    /// A Secret data key: what Kubernetes accepts (`[-._a-zA-Z0-9]+`, at most 253 characters).
+    static func secretKeyName(_ value: String?, default fallback: String, flag: String) throws -> String {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return fallback }
+        let allowed = CharacterSet(charactersIn: "-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        guard value.count <= 253, value.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw ValidationError("\(flag) '\(value)' is not a Secret key: use letters, digits, '-', '_' and '.' (e.g. agentk8sglue_key)")
+        }
+        return value
+    }
+
+    /// `--gpus` / `--cpu-only` (upstream daemon flags): the default device request of task pods.
+    func applyGPUs(to render: inout PodRenderSettings, queues: [ServedQueue]) throws {
+        var selection: GPUSelection?
+        if options.cpuOnly { selection = GPUSelection.none }
+        if let text = options.gpus {
+            do { selection = try GPUSelection.parse(text) } catch { throw ValidationError(error.description) }
+        }
+        switch selection {
+        case .count(let count): render.defaultGPUs = count
+        case .all: render.extraEnvironment.append((name: "NVIDIA_VISIBLE_DEVICES", value: "all"))
+        case GPUSelection.none?:
+            if let queue = queues.first(where: { ($0.pod.gpus ?? 0) > 0 }) {
+                throw ValidationError("\(options.cpuOnly ? "--cpu-only" : "--gpus none") but queue '\(queue.name)' asks for \(queue.pod.gpus ?? 0) GPUs (--queue-config or --dynamic-gpus): drop one of the two")
+            }
+            render.cpuOnly = true
+        case nil: break
+        }
     }
 
     /// `CLEARML_AGENT_K8S_HOST_MOUNT=/host/path:/container/path`: a hostPath volume in every task pod.

@@ -76,8 +76,8 @@ import Testing
         #expect(try await harness.session.task(id: task).status == .queued)
     }
 
-    /// README: "6 | invalid flag, variable or setting". Flags ArgumentParser rejects, and the two exit-code
-    /// variables (read while parsing), end with ArgumentParser's 64 instead: a product bug, reported.
+    /// README: "6 | invalid flag, variable or setting", also for what ArgumentParser rejects while parsing
+    /// (unknown or contradictory flags, the two exit-code variables), which it would end with its own 64.
     @Test func anInvalidFlagOrExitCodeVariableExitsSix() async throws {
         let harness = try await AgentHarness.start()
         defer { Task { await harness.stop() } }
@@ -91,10 +91,7 @@ import Testing
         ]
         for (what, flags, env) in cases {
             let run = try await harness.executeBinary(task, flags, env: env)
-            withKnownIssue("README promises exit code 6; ArgumentParser's validation errors exit 64") {
-                #expect(run.code == AgentExitCode.invalidInput, "\(what): exit \(run.code): \(run.output.suffix(500))")
-            }
-            #expect(run.code != 0, "\(what)")
+            #expect(run.code == AgentExitCode.invalidInput, "\(what): exit \(run.code): \(run.output.suffix(500))")
         }
         #expect(try await harness.session.task(id: task).status == .queued)
     }

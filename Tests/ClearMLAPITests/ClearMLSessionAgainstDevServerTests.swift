@@ -70,6 +70,21 @@ import Testing
         }
     }
 
+    /// Two glue replicas starting together both find the pending queue missing; queue names are unique
+    /// on the server (400/801), so the loser must take the winner's queue instead of exiting.
+    @Test func replicasCreatingTheSameQueueTogetherAllGetOneQueue() async throws {
+        try await withServer { session, _ in
+            let answers = try await withThrowingTaskGroup(of: (id: String, created: Bool).self) { group in
+                for _ in 0..<8 { group.addTask { try await session.findOrCreateQueue(name: "k8s_scheduler", systemTags: ["k8s-glue"]) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(answers.map(\.id)).count == 1, "ids: \(answers.map(\.id))")
+            #expect(answers.filter(\.created).count == 1)
+            let listed = try await session.call("queues.get_all", ["name": "^k8s_scheduler$", "search_hidden": true])
+            #expect(listed["queues"]?.arrayValue?.count == 1)
+        }
+    }
+
     @Test func statusMachineErrorsArriveTyped() async throws {
         try await withServer { session, _ in
             let task = try await session.createTask(["name": "not queued", "type": "training"])

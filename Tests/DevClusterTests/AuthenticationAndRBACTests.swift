@@ -8,7 +8,7 @@ import Testing
 
 /// Authentication and RBAC over HTTPS, as clients see them: the bodies are the ones a kube-apiserver
 /// answers (sources cited per test).
-@Suite struct AuthenticationAndRBACTests {
+@Suite(.timeLimit(.minutes(3))) struct AuthenticationAndRBACTests {
     static let podReader: [JSONValue] = [
         ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "pod-reader", "namespace": "default"],
          "rules": [["apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]],

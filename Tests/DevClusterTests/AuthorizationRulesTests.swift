@@ -6,7 +6,7 @@ import Testing
 
 /// The authorization rules, one table per upstream function, each row with the answer a real
 /// kube-apiserver gives (read from the source named on each test).
-@Suite struct AuthorizationRulesTests {
+@Suite(.timeLimit(.minutes(3))) struct AuthorizationRulesTests {
     static let sa = UserInfo.serviceAccount(namespace: "ns", name: "sa")
 
     /// k8s.io/apiserver pkg/endpoints/request/requestinfo.go `NewRequestInfo`: method -> verb, `get`

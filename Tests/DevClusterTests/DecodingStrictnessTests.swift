@@ -11,7 +11,7 @@ import Testing
 /// <Kind>: <err>"), apimachinery `meta/v1/micro_time.go` (RFC3339Micro), `handlers/create.go` (strict
 /// decoding and `addStrictDecodingWarnings`), `util/net/http.go NewWarningHeader` (`299 - "text"`),
 /// `meta/v1/validation ValidateFieldValidation`/`ValidateDryRun` (422 on unsupported values).
-@Suite struct DecodingStrictnessTests {
+@Suite(.timeLimit(.minutes(3))) struct DecodingStrictnessTests {
     func raw(_ cluster: DevCluster, _ path: String, method: HTTPMethod = .post, body: JSONValue) async throws -> HTTPResponse {
         let client = try HTTPClient(configuration: HTTPClientConfiguration(
             tls: TLSConfiguration(certificateAuthority: .file(cluster.caCertificatePath), trustSystemRoots: false), proxy: .none))

@@ -15,7 +15,7 @@ import Testing
 /// - names and labels: apimachinery v0.32 `pkg/util/validation/validation.go` (`IsDNS1123Label`,
 ///   `IsDNS1123Subdomain`, `IsQualifiedName`, `IsValidLabelValue`, `RegexError`, `MaxLenError`),
 ///   `pkg/apis/meta/v1/validation ValidateLabels`, `pkg/api/validation/objectmeta.go ValidateAnnotations`.
-@Suite struct FieldFormatTests {
+@Suite(.timeLimit(.minutes(3))) struct FieldFormatTests {
     static let formatError = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 
     @Test func quantitiesParseAsParseQuantityDoes() throws {

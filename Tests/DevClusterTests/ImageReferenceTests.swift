@@ -11,7 +11,7 @@ import Testing
 /// the kubelet's status from k/k `pkg/kubelet/images/image_manager.go EnsureImageExists`
 /// (`Failed to apply default image tag %q: %v`, reason `InvalidImageName`) and `pkg/util/parsers
 /// ParseImageName` (`couldn't parse image name %q: %v`). Texts in /work/notes/k8s-rules.md §6.
-@Suite struct ImageReferenceTests {
+@Suite(.timeLimit(.minutes(3))) struct ImageReferenceTests {
     static let hex64 = String(repeating: "0123456789abcdef", count: 4)
 
     @Test func validReferencesAndWhatTheyNormaliseTo() {

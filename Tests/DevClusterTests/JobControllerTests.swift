@@ -8,7 +8,7 @@ import Testing
 /// The minimal Job controller (kubernetes pkg/controller/job/job_controller.go, simplified): a pod from
 /// the template, owned by the Job and labelled with its name and uid; `status` and the Complete
 /// condition; the pod garbage-collected with its Job (background propagation).
-@Suite struct JobControllerTests {
+@Suite(.timeLimit(.minutes(3))) struct JobControllerTests {
     @Test func aJobRunsOnePodToCompletionAndTakesItAlongWhenDeleted() async throws {
         try await withCluster { _, kube in
             let job: JSONValue = [

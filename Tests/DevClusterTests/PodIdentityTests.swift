@@ -13,7 +13,7 @@ import Testing
 /// created (`pkg/kubelet/kuberuntime/security_context_others.go verifyRunAsNonRoot`), containerd's default
 /// capability set and `allowPrivilegeEscalation` as no_new_privs. Switching users needs root: those
 /// tests run only when the test process is root (as in CI).
-@Suite(.serialized) struct PodIdentityTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct PodIdentityTests {
     static let asRoot = getuid() == 0
 
     func finished(_ kube: KubeClient, _ name: String, timeout: Duration = .seconds(15)) async throws -> PodView {

@@ -5,7 +5,7 @@ import Foundation
 import KubeAPI
 import Testing
 
-@Suite struct PodRuntimeTests {
+@Suite(.timeLimit(.minutes(3))) struct PodRuntimeTests {
     func waitForPhase(_ kube: KubeClient, _ name: String, _ phases: Set<String>, timeout: Duration = .seconds(8)) async throws -> JSONValue? {
         try await eventually(timeout: timeout) {
             let pod = try await kube.get(.pods, name: name)

@@ -13,7 +13,7 @@ import Testing
 /// `policy/helpers.go joinQuote`/`pluralize`, `admission/admission.go EvaluatePod` (`violates PodSecurity
 /// %q: %s`, warnings `would violate PodSecurity %q: %s`), `admission/response.go forbiddenResponse`
 /// (apimachinery `NewForbidden`), `api/helpers.go PolicyToEvaluate`/`ParseLevel`/`ParseVersion`.
-@Suite struct PodSecurityAdmissionTests {
+@Suite(.timeLimit(.minutes(3))) struct PodSecurityAdmissionTests {
     /// A container that passes restricted.
     static let restrictedContext: JSONValue = [
         "allowPrivilegeEscalation": false, "capabilities": ["drop": ["ALL"]], "runAsNonRoot": true, "seccompProfile": ["type": "RuntimeDefault"],

@@ -29,8 +29,8 @@ import Testing
 
     @Test func watchdogStopsNonResponsiveTasks() async throws {
         let api = try await TestAPI.start {
-            // Wide enough that a loaded machine never delays a 100 ms ping past it.
-            $0.nonResponsiveTaskTimeout = 1.0
+            // A ping every ~100 ms keeps "alive" well inside 3 s even when a loaded machine stalls a request.
+            $0.nonResponsiveTaskTimeout = 3.0
             $0.watchdogInterval = 0.1
         }
         defer { Task { await api.server.stop() } }
@@ -38,10 +38,13 @@ import Testing
         let alive = try await api.createTask("alive-task")
         try await api.ok("tasks.started", ["task": .string(stale)])
         try await api.ok("tasks.started", ["task": .string(alive)])
-        let deadline = Date().addingTimeInterval(2.5)
-        while Date() < deadline {
+        // Ping "alive" until the watchdog has stopped "stale" (which nobody pings), however long that takes.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var staleStatus = try await api.status(stale)
+        while staleStatus != "stopped", ContinuousClock.now < deadline {
             try await api.ok("tasks.ping", ["task": .string(alive)])
             try await Task.sleep(for: .milliseconds(100))
+            staleStatus = try await api.status(stale)
         }
         let task = try await api.ok("tasks.get_by_id", ["task": .string(stale)])["task"]
         #expect(task?["status"] == "stopped")

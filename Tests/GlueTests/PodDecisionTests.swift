@@ -86,6 +86,25 @@ import Testing
         ])
     }
 
+    /// Aborted while its pod was running but before the agent claimed it: the agent refuses the claim and the
+    /// pod fails. It ran nothing of the task, so it is not kept for the failed-pod retention (an hour).
+    @Test func aPodWhoseAgentRefusedTheClaimOfAnAbortedTaskIsNotKept() {
+        let refused = pod(.failed, task: "stopped") {
+            $0.terminated = .init(exitCode: 3, reason: "Error", message: "task t1 is not queued (status stopped)")
+            $0.finishedAgo = .seconds(1)
+        }
+        #expect(PodDecision.decide(refused, policy: policy) == [.deletePod(reason: "finished (Failed)")])
+        let ran = pod(.failed, task: "stopped") { $0.terminated = .init(exitCode: 1, reason: "Error"); $0.finishedAgo = .seconds(1) }
+        #expect(PodDecision.decide(ran, policy: policy).isEmpty)
+        let initExitThree = pod(.failed, task: "stopped") {
+            $0.terminated = .init(container: "clearml-agent-install", exitCode: 3, reason: "Error", initContainer: true)
+            $0.finishedAgo = .seconds(1)
+        }
+        #expect(PodDecision.decide(initExitThree, policy: policy).isEmpty)
+        let refusedAndFailed = pod(.failed, task: "failed") { $0.terminated = .init(exitCode: 3, reason: "Error"); $0.finishedAgo = .seconds(1) }
+        #expect(PodDecision.decide(refusedAndFailed, policy: policy).isEmpty, "a claim refused for another reason keeps its pod")
+    }
+
     @Test func aTaskQueuedAgainElsewhereIsNotFailedByItsOldPod() {
         let old = pod(.failed) { $0.terminated = .init(exitCode: 3, reason: "Error", message: "not queued any more"); $0.taskQueuedElsewhere = true }
         #expect(PodDecision.decide(old, policy: policy) == [.deletePod(reason: "pod failed (exit code 3, Error); the task is queued again")])

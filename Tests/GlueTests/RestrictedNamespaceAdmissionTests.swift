@@ -11,7 +11,7 @@ import Testing
 /// upstream's answers (pod-security-admission v0.32 `policy/check_*.go`, `admission/admission.go
 /// EvaluatePod`). The agent's init container sets everything restricted asks
 /// (`AgentMode.installerSecurityContext`); the task container's securityContext is the template's.
-@Suite struct RestrictedNamespaceAdmissionTests {
+@Suite(.timeLimit(.minutes(3))) struct RestrictedNamespaceAdmissionTests {
     static let taskID = "aabbccddeeff00112233445566778899"
     static let namespace = "restricted-tasks"
 

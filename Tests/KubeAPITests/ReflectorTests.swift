@@ -24,7 +24,7 @@ import Testing
     }
 
     /// Waits until `check` holds; a timeout is a failure with `what` in it, never ignored.
-    func until(_ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+    func until(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
                _ check: () async throws -> Bool) async throws {
         let done = try await eventually(timeout: timeout) { try await check() ? true : nil }
         try #require(done == true, "timed out waiting for \(what)", sourceLocation: sourceLocation)

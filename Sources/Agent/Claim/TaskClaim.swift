@@ -55,16 +55,29 @@ public struct TaskClaim: Sendable {
 
     /// After the claim: `tasks.started`, the runtime properties naming this agent, and a worker report
     /// with the task (so the UI shows who runs it).
-    public func markStarted(taskID: String) async throws(AgentError) {
+    ///
+    /// `tasks.started` is forced (as upstream's agent does), so it would overwrite an abort that arrived
+    /// since the claim: the server's `tasks.stop` either stopped the task or left it in progress with the
+    /// message "stopping". Such a task is not marked started; the monitor's first abort poll then finds
+    /// the abort and stops the run before the script starts.
+    /// - Returns: whether an abort was already pending.
+    @discardableResult
+    public func markStarted(taskID: String) async throws(AgentError) -> Bool {
+        let abortPending: Bool
         do {
-            _ = try await session.changeStatus(.started, task: taskID, force: true, statusReason: "worker started execution",
-                                               statusMessage: "Changed by clearml-glue agent \(worker)")
-            let current = try await session.taskFields(id: taskID, ["runtime"])?.runtime ?? [:]
-            _ = try await session.editTask(id: taskID, ["runtime": ClaimCheck.runtime(current, worker: worker, hostname: hostname, pod: pod)], force: true)
+            let current = try await session.taskFields(id: taskID, ["status", "status_message", "runtime"])
+            abortPending = current?.status == .stopped || current?.statusMessage == "stopping"
+            if !abortPending {
+                _ = try await session.changeStatus(.started, task: taskID, force: true, statusReason: "worker started execution",
+                                                   statusMessage: "Changed by clearml-glue agent \(worker)")
+            }
+            let runtime = ClaimCheck.runtime(current?.runtime ?? [:], worker: worker, hostname: hostname, pod: pod)
+            _ = try await session.editTask(id: taskID, ["runtime": runtime], force: true)
         } catch {
             throw .from(error, doing: "marking task \(taskID) started")
         }
         try? await session.registerWorker(worker, queues: [], tags: tags)
         try? await session.reportWorkerStatus(worker, task: taskID, tags: tags)
+        return abortPending
     }
 }

@@ -47,7 +47,7 @@ public struct CodeCheckout: Sendable {
             guard files.fileExists(atPath: folder) else {
                 throw AgentError.invalidInput("CLEARML_AGENT_FORCE_CODE_DIR names '\(folder)', which does not exist")
             }
-            await runner.console.write("Using the code in \(folder) (CLEARML_AGENT_FORCE_CODE_DIR)")
+            await runner.console.write(ConsoleHeader.marked("Using the code in \(folder) (CLEARML_AGENT_FORCE_CODE_DIR)"))
             root = folder
         case .standaloneScript(let text):
             try? files.removeItem(atPath: directory)
@@ -55,7 +55,7 @@ public struct CodeCheckout: Sendable {
             let name = (plan.entryPoint as NSString).lastPathComponent
             try files.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(name)))
-            await runner.console.write("No repository: running the task's script (\(name), from script.diff)")
+            await runner.console.write(ConsoleHeader.marked("No repository: running the task's script (\(name), from script.diff)"))
             root = directory
             return Result(root: root, scriptDirectory: folder, entryPoint: name, commit: nil)
         case .git(let repository, let revision):
@@ -84,17 +84,17 @@ public struct CodeCheckout: Sendable {
             let mirror = (cache as NSString).appendingPathComponent(CheckoutPlan.cacheName(for: remote.display))
             lock = try await FileLock.acquire(mirror + ".lock")
             if FileManager.default.fileExists(atPath: (mirror as NSString).appendingPathComponent("HEAD")) {
-                await console.write("Updating the cached repository \(remote.display)")
+                await console.write(ConsoleHeader.marked("Updating the cached repository \(remote.display)"))
                 try await runner.require("git fetch of \(remote.display)", ["git", "-C", mirror, "fetch", "--prune", "--force", "--tags"] + quiet
                     + [remote.cloneURL, "+refs/heads/*:refs/heads/*"])
             } else {
-                await console.write("Cloning \(remote.display) into the vcs cache")
+                await console.write(ConsoleHeader.marked("Cloning \(remote.display) into the vcs cache"))
                 try await runner.require("git clone of \(remote.display)", ["git", "clone", "--mirror"] + quiet + [remote.cloneURL, mirror])
                 _ = try await runner.run(["git", "-C", mirror, "remote", "set-url", "origin", remote.display])
             }
             source = mirror
         } else {
-            await console.write("Cloning \(remote.display)")
+            await console.write(ConsoleHeader.marked("Cloning \(remote.display)"))
         }
         try await runner.require("git clone of \(remote.display)", ["git", "clone", "--no-checkout"] + quiet + [source, directory])
         lock?.release()
@@ -115,7 +115,7 @@ public struct CodeCheckout: Sendable {
         if let diff {
             let patch = (directory as NSString).appendingPathComponent(".git/clearml-task.diff")
             try Data((diff.hasSuffix("\n") ? diff : diff + "\n").utf8).write(to: URL(fileURLWithPath: patch))
-            await console.write("Applying the task's uncommitted changes (script.diff)")
+            await console.write(ConsoleHeader.marked("Applying the task's uncommitted changes (script.diff)"))
             let code = try await runner.run(["git", "apply", "--whitespace=nowarn", patch], in: directory)
             guard code == 0 else {
                 throw AgentError.setupFailed("applying the task's uncommitted changes (script.diff) failed (git apply exit code \(code)): the diff does not match the checked-out revision")
@@ -123,7 +123,7 @@ public struct CodeCheckout: Sendable {
         }
         let head = try await runner.capture(["git", "rev-parse", "HEAD"], in: directory)
         let commit = head.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        await console.write("Checked out \(remote.display) at \(commit)")
+        await console.write(ConsoleHeader.marked("Checked out \(remote.display) at \(commit)"))
         return head.code == 0 ? commit : nil
     }
 }

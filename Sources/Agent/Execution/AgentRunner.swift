@@ -64,7 +64,10 @@ public struct AgentRunner: Sendable {
         let pipeline = TaskPipeline(context: context, request: request, task: task, runner: runner)
         let stopper = Stopper(context: context, taskID: taskID, control: control, console: console, runner: runner)
 
-        await console.write("clearml-glue agent: \(request.buildOnly ? "preparing" : "executing") task \(taskID) as worker \(context.worker)")
+        // Upstream's header first, so a parser of upstream consoles finds it where it expects; then our own line.
+        await console.write(ConsoleHeader.configuration(settings: context.settings, configFile: context.configFile, worker: context.worker)
+            + ConsoleHeader.execution(taskID: taskID, script: task.script, container: task.container)
+            + [ConsoleHeader.marked("agent \(request.buildOnly ? "preparing" : "executing") task \(taskID) as worker \(context.worker)")])
         let outcome: RunOutcome = await withTaskGroup(of: RunOutcome?.self) { group in
             group.addTask { await console.run(); return nil }
             group.addTask {

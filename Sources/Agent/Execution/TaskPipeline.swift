@@ -24,7 +24,7 @@ struct TaskPipeline: Sendable {
         let code: CodeCheckout.Result
         if !request.buildOnly, let manifest, let prepared = BuildManifest.read(manifest), prepared.task == taskID,
            FileManager.default.fileExists(atPath: prepared.code.scriptDirectory) {
-            await console.write("Using the code prepared by 'build' in \(prepared.code.root)")
+            await console.write(ConsoleHeader.marked("Using the code prepared by 'build' in \(prepared.code.root)"))
             code = prepared.code
         } else {
             let git = CodeCheckout.Options(
@@ -41,7 +41,7 @@ struct TaskPipeline: Sendable {
             for folder in [code.scriptDirectory, code.root] {
                 let file = (folder as NSString).appendingPathComponent("requirements.txt")
                 if let text = try? String(contentsOfFile: file, encoding: .utf8) {
-                    await console.write("The task lists no requirements: using \(file)")
+                    await console.write(ConsoleHeader.marked("The task lists no requirements: using \(file)"))
                     requirements = PythonChoice.requirements(["pip": .string(text)])
                     break
                 }
@@ -50,20 +50,24 @@ struct TaskPipeline: Sendable {
         let environment: PythonEnvironment
         if isShell {
             // A shell task needs no Python: the image may have none (busybox).
-            await console.write("Shell task (script.binary \(script.binary ?? "")): no Python environment to prepare")
+            await console.write(ConsoleHeader.marked("Shell task (script.binary \(script.binary ?? "")): no Python environment to prepare"))
             environment = PythonEnvironment(python: "", venv: nil, freeze: nil, reused: true)
         } else {
             environment = try await PythonSetup(runner: runner, options: pythonOptions(workspace: workspace, isShell: isShell))
                 .prepare(requirements: requirements)
         }
-        if !environment.reused, let freeze = environment.freeze, !request.standalone, !request.buildOnly {
-            await writeRequirements(freeze)
+        // As upstream (worker.py, `skip_freeze`): nothing is frozen back when the task listed no requirements and
+        // has no repository to bring any; a reused environment writes back the freeze it was prepared with.
+        let taskListsNothing = PythonChoice.requirements(script.requirements) == nil && (script.repository ?? "").isEmpty
+        let freezeLines = taskListsNothing ? nil : environment.freeze.map(PythonChoice.freezeLines)
+        if let freezeLines, !request.standalone, !request.buildOnly {
+            await writeRequirements(freezeLines)
         }
         if request.buildOnly {
             if let manifest {
                 try BuildManifest(task: taskID, code: code, python: environment.python, venv: environment.venv).write(manifest)
             }
-            await console.write("Environment ready: code in \(code.root), Python \(environment.python)")
+            await console.write(ConsoleHeader.marked("Environment ready: code in \(code.root), Python \(environment.python)"))
             return .built
         }
         if agent.forceTaskInit == true, !isShell {
@@ -73,14 +77,8 @@ struct TaskPipeline: Sendable {
                                             optimization: request.optimization)
         if let user = agent.execUser { command = ExecUser.wrap(command, user: user, path: runner.environment["PATH"]) }
         let variables = taskEnvironment.apply(to: runner.environment, venv: environment.venv, scriptDirectory: code.scriptDirectory)
-        await console.write([
-            "Running task id [\(taskID)]:",
-            "[\(code.scriptDirectory)]$ \(command.joined(separator: " "))",
-            "Environment setup completed successfully",
-            "",
-            "Starting Task Execution:",
-            "",
-        ])
+        await console.write(ConsoleHeader.running(taskID: taskID, workingDir: script.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? ".",
+                                                  command: command, freeze: freezeLines))
         _ = try? await context.session.changeStatus(.started, task: taskID, force: true, statusReason: "worker starting task execution",
                                                     statusMessage: "Changed by clearml-glue agent \(context.worker)")
         return .exited(try await runner.run(command, in: code.scriptDirectory, environment: variables))
@@ -135,10 +133,11 @@ struct TaskPipeline: Sendable {
         _ = try? await context.session.editTask(id: taskID, ["script": script], force: true)
     }
 
-    /// The frozen environment written back to the task (`tasks.set_requirements`), the original kept as `org_pip`.
-    private func writeRequirements(_ freeze: String) async {
+    /// The frozen environment written back to the task (`tasks.set_requirements`), the original kept as `org_pip`;
+    /// nothing when the freeze lists no package.
+    private func writeRequirements(_ freeze: [String]) async {
         let current = try? await context.session.taskFields(id: taskID, ["script.requirements"])?.document.value(at: "script.requirements")
-        let requirements = PythonChoice.frozenRequirements(current: current, freeze: freeze)
+        guard let requirements = PythonChoice.frozenRequirements(current: current, freeze: freeze) else { return }
         do {
             _ = try await context.session.call("tasks.set_requirements", ["task": .string(taskID), "requirements": requirements])
         } catch {

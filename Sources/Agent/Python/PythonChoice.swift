@@ -1,4 +1,5 @@
 import ClearMLAPI
+import Foundation
 import JSONValue
 
 /// Which interpreter runs the task, and what it installs: the pure rules.
@@ -42,14 +43,31 @@ public enum PythonChoice {
         return meaningful ? (text.hasSuffix("\n") ? text : text + "\n") : nil
     }
 
-    /// The requirements written back after installation, as upstream does: the original list is kept
-    /// once as `org_pip`, `pip` becomes the frozen environment.
-    public static func frozenRequirements(current: JSONValue?, freeze: String) -> JSONValue {
+    /// The requirements written back after installation, as upstream `freeze_task_environment`
+    /// (clearml_agent/commands/worker.py): `pip` becomes the frozen packages as a list of lines, and the original
+    /// `pip` is kept once as `org_pip`. Nil when the freeze lists no package: then nothing is written.
+    public static func frozenRequirements(current: JSONValue?, freeze: [String]) -> JSONValue? {
+        guard !freeze.isEmpty else { return nil }
         var requirements = current?.objectValue ?? [:]
-        if let pip = requirements["pip"], requirements["org_pip"] == nil, !(pip.stringValue ?? "").isEmpty || pip.arrayValue != nil {
+        if let pip = requirements["pip"], requirements["org_pip"] == nil, isPresent(pip) {
             requirements["org_pip"] = pip
         }
-        requirements["pip"] = .string(freeze)
+        requirements["pip"] = .array(freeze.map { .string($0) })
         return .object(requirements)
+    }
+
+    /// `pip freeze` output as upstream keeps it (pip_api/system.py `freeze`): one entry per line, without the
+    /// agent's own package; blank lines dropped.
+    public static func freezeLines(_ freeze: String) -> [String] {
+        freeze.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.contains("clearml-agent") }
+    }
+
+    /// Python truthiness of a requirements entry, as upstream tests `requirements.get('pip')`.
+    private static func isPresent(_ value: JSONValue) -> Bool {
+        if let text = value.stringValue { return !text.isEmpty }
+        if let list = value.arrayValue { return !list.isEmpty }
+        return value.objectValue.map { !$0.isEmpty } ?? false
     }
 }

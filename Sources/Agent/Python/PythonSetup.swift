@@ -47,12 +47,12 @@ public struct PythonSetup: Sendable {
         let console = runner.console
         let base = try await findInterpreter()
         if options.mode == .existing {
-            await console.write("Using the Python environment as it is: \(base.path) (Python \(base.version)); no packages installed")
+            await console.write(ConsoleHeader.marked("Using the Python environment as it is: \(base.path) (Python \(base.version)); no packages installed"))
             return PythonEnvironment(python: base.path, venv: nil, freeze: nil, reused: true)
         }
         let uv = options.useUV ? ChildProcess.resolve("uv", path: runner.environment["PATH"]) : nil
         let useUV = uv.map { $0.contains("/") } ?? false
-        if options.useUV && !useUV { await console.write("uv was asked for (CLEARML_AGENT_FORCE_UV / package_manager.type) but is not on PATH; using pip") }
+        if options.useUV && !useUV { await console.write(ConsoleHeader.marked("uv was asked for (CLEARML_AGENT_FORCE_UV / package_manager.type) but is not on PATH; using pip")) }
         let key = VenvCacheKey.make(pythonVersion: "\(base.path) \(base.version)\(useUV ? " uv" : "")", requirements: requirements ?? "",
                                     extraIndexURLs: options.extraIndexURLs, systemSitePackages: options.systemSitePackages)
         if options.mode == .global {
@@ -77,12 +77,12 @@ public struct PythonSetup: Sendable {
         if case .fresh = options.mode { reusable = false } else { reusable = true }
         if reusable, let marker = PythonEnvironment.Marker.read(venv: venv), marker.key == key,
            FileManager.default.isExecutableFile(atPath: python) {
-            await console.write("Reusing the prepared Python environment \(venv) (key \(key)): skipping package installation")
+            await console.write(ConsoleHeader.marked("Reusing the prepared Python environment \(venv) (key \(key)): skipping package installation"))
             return PythonEnvironment(python: python, venv: venv, freeze: marker.freeze, reused: true)
         }
         try? FileManager.default.removeItem(atPath: venv)
         try FileManager.default.createDirectory(atPath: (venv as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        await console.write("Creating the virtual environment \(venv) (Python \(base.version))")
+        await console.write(ConsoleHeader.marked("Creating the virtual environment \(venv) (Python \(base.version))"))
         if let uv, useUV {
             try await runner.require("uv venv", [uv, "venv", "--python", base.path] + (options.systemSitePackages ? ["--system-site-packages"] : []) + [venv])
         } else {
@@ -96,14 +96,14 @@ public struct PythonSetup: Sendable {
 
     private func install(_ requirements: String?, python: String, uv: String?, scratch: String) async throws {
         guard let requirements else {
-            await runner.console.write("No requirements to install")
+            await runner.console.write(ConsoleHeader.marked("No requirements to install"))
             return
         }
         let file = (scratch as NSString).appendingPathComponent("clearml-requirements-\(getpid()).txt")
         try Data(requirements.utf8).write(to: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let indexes = options.extraIndexURLs.flatMap { ["--extra-index-url", $0] }
-        await runner.console.write("Installing the task's requirements")
+        await runner.console.write(ConsoleHeader.marked("Installing the task's requirements"))
         if let uv {
             try await runner.require("uv pip install", [uv, "pip", "install", "--python", python] + indexes + options.extraPipFlags + ["-r", file])
         } else {

@@ -3,6 +3,10 @@
 /// fields are separated by newlines or commas.
 struct HOCONParser {
     private var lexer: HOCONLexer
+    /// Objects and lists open at this point. Each level is a stack frame here and in the evaluator, so a
+    /// hostile file could otherwise crash the process; a real clearml.conf needs a handful of levels.
+    private var nesting = 0
+    static let maxNesting = 200
 
     init(text: String, file: String) {
         lexer = HOCONLexer(text: text, file: file)
@@ -35,6 +39,8 @@ struct HOCONParser {
 
     /// Parses fields until the matching `}` (consumed) or, for the brace-less root, the end of input.
     private mutating func parseObjectBody(openedAt: SourceLocation?) throws(ConfigError) -> HOCONObjectNode {
+        if let openedAt { try enter(openedAt) }
+        defer { if openedAt != nil { nesting -= 1 } }
         var statements: [HOCONStatement] = []
         let location = openedAt ?? lexer.location
         while true {
@@ -146,6 +152,11 @@ struct HOCONParser {
             throw ConfigError(.syntax, at: start, message: "key '\(segments.joined(separator: "."))' has an empty path segment",
                               hint: "remove the stray '.', or quote the key if the dot belongs to the name")
         }
+        // A dotted key is as many nested objects as it has segments.
+        guard nesting + segments.count <= Self.maxNesting else {
+            throw ConfigError(.syntax, at: start, message: "objects nest more than \(Self.maxNesting) levels deep (counting the key's \(segments.count) dotted segments)",
+                              hint: "flatten the structure; a clearml.conf needs only a few levels")
+        }
         return segments
     }
 
@@ -191,6 +202,8 @@ struct HOCONParser {
     }
 
     private mutating func parseArray(openedAt: SourceLocation) throws(ConfigError) -> HOCONArrayNode {
+        try enter(openedAt)
+        defer { nesting -= 1 }
         var elements: [HOCONValueNode] = []
         while true {
             try skipBlank(commas: true, mode: .value)
@@ -218,6 +231,14 @@ struct HOCONParser {
                                       hint: "separate list elements with ',' or newlines")
                 }
             }
+        }
+    }
+
+    private mutating func enter(_ location: SourceLocation) throws(ConfigError) {
+        nesting += 1
+        guard nesting <= Self.maxNesting else {
+            throw ConfigError(.syntax, at: location, message: "objects and lists nest more than \(Self.maxNesting) levels deep",
+                              hint: "flatten the structure; a clearml.conf needs only a few levels")
         }
     }
 

@@ -5,6 +5,8 @@ import KubeAPI
 /// A container turned into a local process invocation. Volume mount paths are mapped to sandbox
 /// folders: every occurrence of a mount path at the start of a command word, argument, env value or
 /// the working dir is rewritten, so `/data/x` in a manifest reads and writes `<sandbox>/volumes/<vol>/x`.
+/// A container whose image has a root (`--image-root`) is not rewritten: it runs inside that root with
+/// its volumes at their mount paths (`rootfs`).
 struct ContainerPlan: Sendable {
     var name: String
     var arguments: [String]
@@ -14,6 +16,17 @@ struct ContainerPlan: Sendable {
     /// Where the container's `terminationMessagePath` lands in the sandbox, and the policy for it.
     var terminationMessageFile: String
     var fallbackToLogsOnError: Bool
+    /// Set when the container runs inside its image's root; `arguments` are then the container's own
+    /// command, and `workingDirectory` only where the launching shell starts.
+    var rootfs: ImageRootLaunch?
+
+    /// Where a container with an image root runs: the root, this run's layer folder, and its identity
+    /// (whose passwd entry in the image gives HOME).
+    struct ImageRootSetting: Sendable {
+        var root: String
+        var layer: String
+        var security: ContainerSecurity
+    }
 
     /// A reason/message pair the kubelet would put in `waiting` (CreateContainerConfigError...).
     struct ConfigError: Error {
@@ -21,10 +34,12 @@ struct ContainerPlan: Sendable {
         var message: String
     }
 
-    static func make(container: JSONValue, pod: JSONValue, sandbox: PodSandbox, store: ObjectStore) async throws(ConfigError) -> ContainerPlan {
+    static func make(
+        container: JSONValue, pod: JSONValue, sandbox: PodSandbox, store: ObjectStore, imageRoot: ImageRootSetting? = nil
+    ) async throws(ConfigError) -> ContainerPlan {
         let name = container["name"]?.stringValue ?? ""
         let namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
-        var mounts: [(path: String, target: String)] = []
+        var mounts: [(path: String, target: String, readOnly: Bool)] = []
         for mount in container["volumeMounts"]?.arrayValue ?? [] {
             guard let volume = mount["name"]?.stringValue, let path = mount["mountPath"]?.stringValue else { continue }
             var target = sandbox.volumePath(volume)
@@ -34,17 +49,19 @@ struct ContainerPlan: Sendable {
             if target != sandbox.volumePath(volume), let mode = (try? FileManager.default.attributesOfItem(atPath: sandbox.volumePath(volume)))?[.posixPermissions] as? Int {
                 chmod(target, mode_t(mode))
             }
-            mounts.append((path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path, target))
+            mounts.append((path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path, target, mount["readOnly"]?.boolValue ?? false))
         }
         // The termination message file, as the kubelet bind-mounts it (default /dev/termination-log).
         let terminationPath = container["terminationMessagePath"]?.stringValue ?? "/dev/termination-log"
         let terminationFile = sandbox.terminationMessagePath(container: name)
         try? FileManager.default.createDirectory(atPath: (terminationFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: terminationFile, contents: Data())
-        mounts.append((terminationPath, terminationFile))
+        mounts.append((terminationPath, terminationFile, false))
         // Longest mount first, so /data/cache wins over /data.
         mounts.sort { $0.path.count > $1.path.count }
         func map(_ text: String) -> String {
+            // Inside its image root a path means what it says.
+            if imageRoot != nil { return text }
             for mount in mounts {
                 if text == mount.path { return mount.target }
                 if text.hasPrefix(mount.path + "/") { return mount.target + text.dropFirst(mount.path.count) }
@@ -65,9 +82,17 @@ struct ContainerPlan: Sendable {
             "HOME": sandbox.home(container: name), "HOSTNAME": pod[path: "metadata", "name"]?.stringValue ?? "",
             "KUBERNETES_SERVICE_HOST": "127.0.0.1", "LANG": "C.UTF-8",
         ]
+        if let imageRoot {
+            // What a runtime gives a process in an image that sets no ENV: containerd's default PATH, HOME
+            // from the user's passwd entry in the image (runc), and no locale.
+            environment = [
+                "PATH": ImageRootLaunch.defaultPath, "HOSTNAME": pod[path: "metadata", "name"]?.stringValue ?? "",
+                "HOME": ImageRootLaunch.passwdEntry(uid: imageRoot.security.uid, root: imageRoot.root)?.home ?? "/",
+            ]
+        }
         // The `kubernetes` Service's variables, and where the service-account volume really is (ServiceEnvironment).
         environment.merge(await ServiceEnvironment.variables(store: store)) { _, service in service }
-        if let account = mounts.first(where: { $0.path == ServiceAccountAdmission.mountPath }) {
+        if imageRoot == nil, let account = mounts.first(where: { $0.path == ServiceAccountAdmission.mountPath }) {
             environment[ServiceEnvironment.serviceAccountDirectoryVariable] = account.target
         }
         for source in container["envFrom"]?.arrayValue ?? [] {
@@ -112,15 +137,22 @@ struct ContainerPlan: Sendable {
                 message: "devcluster runs containers as local processes and cannot know the entrypoint of image \"\(image)\": set 'command' in container \"\(name)\"")
         }
         var workingDirectory = sandbox.root
+        let final = (command + args).map { map(expand($0, environment)) }
+        let fallback = container["terminationMessagePolicy"]?.stringValue == "FallbackToLogsOnError"
+        if let imageRoot {
+            let rootfs = ImageRootLaunch(
+                root: imageRoot.root, layer: imageRoot.layer, mounts: mounts.map { ($0.path, $0.target, $0.readOnly) },
+                workingDirectory: container["workingDir"]?.stringValue, readOnlyRootFilesystem: imageRoot.security.readOnlyRootFilesystem)
+            return ContainerPlan(name: name, arguments: final, environment: environment, workingDirectory: workingDirectory, image: image,
+                                 terminationMessageFile: terminationFile, fallbackToLogsOnError: fallback, rootfs: rootfs)
+        }
         if let dir = container["workingDir"]?.stringValue, !dir.isEmpty {
             let mapped = map(dir)
             workingDirectory = mapped != dir ? mapped : sandbox.rootfs(container: name) + (dir.hasPrefix("/") ? dir : "/" + dir)
             try? FileManager.default.createDirectory(atPath: workingDirectory, withIntermediateDirectories: true)
         }
-        let final = (command + args).map { map(expand($0, environment)) }
         return ContainerPlan(name: name, arguments: final, environment: environment, workingDirectory: workingDirectory, image: image,
-                             terminationMessageFile: terminationFile,
-                             fallbackToLogsOnError: container["terminationMessagePolicy"]?.stringValue == "FallbackToLogsOnError")
+                             terminationMessageFile: terminationFile, fallbackToLogsOnError: fallback)
     }
 
     /// `$(VAR)` references, as the kubelet expands them in env values, command and args; `$$` escapes.

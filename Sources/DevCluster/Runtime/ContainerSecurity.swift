@@ -95,12 +95,24 @@ struct ContainerSecurity: Sendable, Equatable {
 
     /// The `setpriv` options that start the process with this identity.
     var setprivOptions: [String] {
-        var options = ["--reuid=\(uid)", "--regid=\(gid)"]
+        ["--reuid=\(uid)"] + options(bounding: boundingSet)
+    }
+
+    /// For a container in its image root (`ImageRootLaunch`): everything but the user, which
+    /// `unshare --setuid` switches after its chroot. That chroot (and the switch) happen after this exec,
+    /// so the bounding set keeps SYS_CHROOT (and SETUID) for them.
+    var setprivOptionsBeforeChroot: [String] {
+        let needed = uid == 0 ? ["SYS_CHROOT"] : ["SYS_CHROOT", "SETUID"]
+        return options(bounding: boundingSet.map { set in set + needed.filter { !set.contains($0) } })
+    }
+
+    private func options(bounding: [String]?) -> [String] {
+        var options = ["--regid=\(gid)"]
         let groups = supplementalGroups.reduce(into: [Int64]()) { if !$0.contains($1) { $0.append($1) } }
         options.append(groups.isEmpty ? "--clear-groups" : "--groups=" + groups.map(String.init).joined(separator: ","))
         // allowPrivilegeEscalation=false is the no_new_privs flag (and privileged always escalates).
         if allowPrivilegeEscalation == false, !privileged { options.append("--no-new-privs") }
-        if let bounding = boundingSet {
+        if let bounding {
             options.append("--bounding-set=" + (["-all"] + bounding.map { "+" + $0.lowercased() }).joined(separator: ","))
         }
         return options

@@ -3,7 +3,8 @@ import Foundation
 import KubeAPI
 
 /// A pod's folder: `home/<container>/` (HOME of each container), `volumes/<name>/`, `rootfs/<container>/`
-/// for absolute working dirs, and `logs/<container>-<restart>.log`. Each container has its own home and
+/// for absolute working dirs, `layers/<container>-<restart>/` for containers that run in their image's
+/// root (`ImageRootLaunch`), and `logs/<container>-<restart>.log`. Each container has its own home and
 /// rootfs, as each has its own root filesystem on a node; volumes are what containers share.
 ///
 /// Ownership follows the kubelet (k/k `pkg/volume/emptydir/empty_dir.go setupDir`, `pkg/volume/
@@ -23,6 +24,8 @@ struct PodSandbox: Sendable {
 
     func volumePath(_ volume: String) -> String { "\(root)/volumes/\(volume)" }
     func logPath(container: String, restart: Int) -> String { "\(root)/logs/\(container)-\(restart).log" }
+    /// A fresh writable layer for each run, as a restarted container gets a new one on a node.
+    func layer(container: String, restart: Int) -> String { "\(root)/layers/\(container)-\(restart)" }
     func terminationMessagePath(container: String) -> String { "\(root)/termination/\(container)" }
 
     /// Creates the folders and materialises volumes: emptyDir as an empty folder, configMap/secret as

@@ -49,23 +49,40 @@ extension PodWorker {
             while !isTerminating { try? await Task.sleep(for: .milliseconds(100)) }
             return -1
         }
-        let security = ContainerSecurity.effective(pod: pod, container: container)
+        var security = ContainerSecurity.effective(pod: pod, container: container)
+        var imageRoot: ContainerPlan.ImageRootSetting?
+        if let root = imageRootsValue.root(for: image) {
+            // The image's passwd is known here: without runAsGroup, the user's group there, else 0 (containerd
+            // `oci.WithUserID`).
+            if security.runAsGroup == nil { security.runAsGroup = ImageRootLaunch.passwdEntry(uid: security.uid, root: root)?.gid }
+            imageRoot = .init(root: root, layer: sandbox.layer(container: cname, restart: restarts), security: security)
+        }
         sandbox.prepareContainer(cname, security: security)
-        guard let plan = await createContainer(container, pod: pod, name: cname, field: field, initContainer: initContainer, security: security) else {
+        guard let plan = await createContainer(
+            container, pod: pod, name: cname, field: field, initContainer: initContainer, security: security, imageRoot: imageRoot
+        ) else {
             return -1
         }
         // The termination-log file is writable by any user (kuberuntime makeMounts chmods it 0666).
         chmod(plan.terminationMessageFile, 0o666)
-        if security.readOnlyRootFilesystem { sandbox.sealRootFilesystem(cname) }
+        if security.readOnlyRootFilesystem, plan.rootfs == nil { sandbox.sealRootFilesystem(cname) }
         if restarts == 0 {
             await events.record(pod, reason: "Pulled", message: "Container image \"\(plan.image)\" already present on machine", fieldPath: field)
         }
         let process: LaunchedProcess
         let startedAt = Date()
         do {
-            process = try ProcessLauncher.launch(
-                arguments: plan.arguments, environment: plan.environment, workingDirectory: plan.workingDirectory,
-                logPath: sandbox.logPath(container: cname, restart: restarts), security: security)
+            if let rootfs = plan.rootfs {
+                try rootfs.prepare(podName: name)
+                process = try ProcessLauncher.launch(
+                    arguments: rootfs.arguments(command: plan.arguments, security: security, environment: plan.environment, host: imageRootsValue.host),
+                    environment: plan.environment, workingDirectory: plan.workingDirectory,
+                    logPath: sandbox.logPath(container: cname, restart: restarts))
+            } else {
+                process = try ProcessLauncher.launch(
+                    arguments: plan.arguments, environment: plan.environment, workingDirectory: plan.workingDirectory,
+                    logPath: sandbox.logPath(container: cname, restart: restarts), security: security)
+            }
         } catch {
             let message = "failed to create containerd task: failed to create shim task: OCI runtime create failed: \(error)"
             await events.record(pod, type: "Warning", reason: "Failed", message: "Error: \(message)", fieldPath: field)
@@ -102,12 +119,13 @@ extension PodWorker {
     /// `generateContainerConfig` checks them in that order) leaves the container waiting with the reason,
     /// and is tried again every second, as the kubelet retries on each pod sync.
     private func createContainer(
-        _ container: JSONValue, pod: JSONValue, name cname: String, field: String, initContainer: Bool, security: ContainerSecurity
+        _ container: JSONValue, pod: JSONValue, name cname: String, field: String, initContainer: Bool, security: ContainerSecurity,
+        imageRoot: ContainerPlan.ImageRootSetting?
     ) async -> ContainerPlan? {
         var reported: String?
         while !isTerminating {
             do throws(ContainerPlan.ConfigError) {
-                let plan = try await ContainerPlan.make(container: container, pod: pod, sandbox: sandbox, store: storeValue)
+                let plan = try await ContainerPlan.make(container: container, pod: pod, sandbox: sandbox, store: storeValue, imageRoot: imageRoot)
                 if let problem = security.runAsNonRootProblem(pod: pod, container: cname) {
                     throw ContainerPlan.ConfigError(reason: "CreateContainerConfigError", message: problem)
                 }

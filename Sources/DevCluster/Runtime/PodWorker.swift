@@ -11,6 +11,7 @@ actor PodWorker {
     private let store: ObjectStore
     let events: EventRecorder
     private let failImagePattern: String?
+    private let imageRoots: ImageRootTable
     private var processes: [String: LaunchedProcess] = [:]
     private var terminating = false
     private var started: Set<String> = []
@@ -18,13 +19,14 @@ actor PodWorker {
     private let onFinish: @Sendable () async -> Void
 
     init(pod: JSONValue, dataDirectory: String, store: ObjectStore, events: EventRecorder, failImagePattern: String?,
-         onFinish: @escaping @Sendable () async -> Void) {
+         imageRoots: ImageRootTable = .empty, onFinish: @escaping @Sendable () async -> Void) {
         namespace = pod[path: "metadata", "namespace"]?.stringValue ?? "default"
         name = pod[path: "metadata", "name"]?.stringValue ?? ""
         sandbox = PodSandbox(dataDirectory: dataDirectory, namespace: namespace, name: name, uid: pod[path: "metadata", "uid"]?.stringValue ?? "")
         self.store = store
         self.events = events
         self.failImagePattern = failImagePattern
+        self.imageRoots = imageRoots
         self.onFinish = onFinish
     }
 
@@ -130,6 +132,7 @@ actor PodWorker {
 
     func isRunning(_ container: String) -> Bool { processes[container] != nil }
     var failImagePatternValue: String? { failImagePattern }
+    var imageRootsValue: ImageRootTable { imageRoots }
     var storeValue: ObjectStore { store }
     var isTerminating: Bool { terminating }
     var currentProcesses: [String: LaunchedProcess] { processes }

@@ -10,6 +10,7 @@ actor Kubelet {
     private let store: ObjectStore
     private let dataDirectory: String
     private let failImagePattern: String?
+    private let imageRoots: ImageRootTable
     private let events: EventRecorder
     private var workers: [String: PodWorker] = [:]
     private var allocations: [String: ResourceRequest] = [:]
@@ -18,11 +19,12 @@ actor Kubelet {
     /// Mints the ServiceAccount tokens of projected volumes (the API server's TokenRequest machinery).
     private var tokenIssuer: ProjectedVolumes.TokenIssuer?
 
-    init(store: ObjectStore, capacity: NodeCapacity, dataDirectory: String, failImagePattern: String?) {
+    init(store: ObjectStore, capacity: NodeCapacity, dataDirectory: String, failImagePattern: String?, imageRoots: ImageRootTable = .empty) {
         self.store = store
         self.capacity = capacity
         self.dataDirectory = dataDirectory
         self.failImagePattern = failImagePattern
+        self.imageRoots = imageRoots
         self.events = EventRecorder(store: store, nodeName: Self.nodeName)
     }
 
@@ -70,7 +72,7 @@ actor Kubelet {
         }
         await events.record(bound, reason: "Scheduled", message: "Successfully assigned \(namespace)/\(name) to \(Self.nodeName)", component: "default-scheduler")
         let worker = PodWorker(
-            pod: bound, dataDirectory: dataDirectory, store: store, events: events, failImagePattern: failImagePattern,
+            pod: bound, dataDirectory: dataDirectory, store: store, events: events, failImagePattern: failImagePattern, imageRoots: imageRoots,
             onFinish: { [weak self] in await self?.finished(key) })
         workers[key] = worker
         if let problem = await ProjectedVolumes.materialize(pod: bound, sandbox: worker.sandbox, store: store, issueToken: tokenIssuer) {

@@ -83,6 +83,7 @@ enum Validation {
                 else if image.trimmingCharacters(in: .whitespacesAndNewlines) != image {
                     causes.append(invalid("\(base).image", image, "must not have leading or trailing whitespace"))
                 }
+                causes += envCauses(container["env"]?.arrayValue ?? [], base: "\(base).env")
                 for (j, mount) in (container["volumeMounts"]?.arrayValue ?? []).enumerated() {
                     let volume = mount["name"]?.stringValue ?? ""
                     if !volumeNames.contains(volume) { causes.append(("\(base).volumeMounts[\(j)].name", "FieldValueNotFound", "Not found: \"\(volume)\"")) }
@@ -94,6 +95,32 @@ enum Validation {
             causes.append(("spec.restartPolicy", "FieldValueNotSupported", "Unsupported value: \"\(policy)\": supported values: \"Always\", \"OnFailure\", \"Never\""))
         }
         return causes + QuantityFields.negativeCauses(pod, kind: "Pod")
+    }
+}
+
+extension Validation {
+    /// k/k core/validation `ValidateEnv` and `validateEnvVarValueFrom` as v1.32 runs them (relaxed names,
+    /// apimachinery `IsRelaxedEnvVarName`, on by default): a name, and one source, never with a `value`.
+    static func envCauses(_ env: [JSONValue], base: String) -> [Cause] {
+        var causes: [Cause] = []
+        for (i, entry) in env.enumerated() {
+            let name = entry["name"]?.stringValue ?? ""
+            if name.isEmpty { causes.append(required("\(base)[\(i)].name")) }
+            else if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value > 0x7E || $0 == "=" }) {
+                causes.append(invalid("\(base)[\(i)].name", name, "a valid environment variable name must consist only of printable ASCII characters other than '='"))
+            }
+            guard let from = entry["valueFrom"]?.objectValue else { continue }
+            let sources = ["fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef"].filter { from[$0] != nil && from[$0] != .null }.count
+            let path = "\(base)[\(i)].valueFrom"
+            if sources == 0 {
+                causes.append(invalid(path, "", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"))
+            } else if !(entry["value"]?.stringValue ?? "").isEmpty {
+                causes.append(invalid(path, "", "may not be specified when `value` is not empty"))
+            } else if sources > 1 {
+                causes.append(invalid(path, "", "may not have more than one field specified at a time"))
+            }
+        }
+        return causes
     }
 }
 

@@ -18,7 +18,10 @@ struct Dispatcher: Sendable {
 
     func respond(to request: Request) async -> Response {
         var request = request
-        let outcome = await handle(&request)
+        var body: [UInt8] = []
+        let outcome = await handle(&request, body: &body)
+        state.recorder?.record(method: "\(request.method)", path: request.uri.path,
+                               headers: request.headers.map { ($0.name.rawName, $0.value) }, body: body, status: outcome.status)
         state.logger.debug("\(request.method) \(request.uri.path) -> \(outcome.status)")
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -29,7 +32,7 @@ struct Dispatcher: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: outcome.body)))
     }
 
-    private func handle(_ request: inout Request) async -> Outcome {
+    private func handle(_ request: inout Request, body collected: inout [UInt8]) async -> Outcome {
         let callID = Identifiers.make()
         let trx = header(request, "X-ClearML-Trx") ?? header(request, "X-Trains-Trx") ?? callID
         var meta = Envelope.Meta(id: callID, trx: trx, endpoint: "", requestedVersion: APIVersion.max.description,
@@ -47,6 +50,7 @@ struct Dispatcher: Sendable {
             return Envelope.error(.endpointNotFound(path.name, version: requested.description), meta: meta)
         }
         meta.actualVersion = actual.description
+        state.ledger.record(worker: header(request, "X-ClearML-Worker") ?? header(request, "X-Trains-Worker"), endpoint: path.name)
 
         if let encoding = header(request, "Content-Encoding"), !encoding.isEmpty, encoding.lowercased() != "identity" {
             return Envelope.error(.contentEncodingNotSupported, meta: meta)
@@ -59,6 +63,7 @@ struct Dispatcher: Sendable {
         do {
             let buffer = try await request.collectBody(upTo: limit)
             bytes = Array(buffer.readableBytesView)
+            collected = bytes
         } catch {
             return Envelope.error(.bodyTooLarge(limit: limit), meta: meta)
         }

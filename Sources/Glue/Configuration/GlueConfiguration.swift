@@ -49,7 +49,9 @@ public struct GlueConfiguration: Sendable {
     public var policy = PodDecisionPolicy()
     /// Namespaces whose pods the monitor watches (the glue's, plus any a template names).
     public var namespaces: [String]
-    public var idlePollInterval: Duration = .milliseconds(250)
+    /// One ClearML call per idle tick whatever the number of queues (issue #15: <= 4 idle calls/s in all, the
+    /// worker report and the reconciler included; dispatch p50 about half of it).
+    public var idlePollInterval: Duration = .milliseconds(300)
     /// Pod creates per second, and the burst allowed after a quiet spell.
     public var createRate: Double = 250
     public var createBurst = 500

@@ -32,6 +32,10 @@ public struct PodDecisionPolicy: Sendable, Equatable {
 public enum PodDecision {
     static let finalStatuses: Set<String> = ["stopped", "failed", "completed", "published", "publishing", "closed"]
 
+    /// The injected agent's exit code for a refused claim (`AgentExitCode.claimRefused` in the Agent
+    /// module, which the glue does not link; the README's exit-code table is the contract).
+    static let agentRefusedClaimExitCode = 3
+
     public static func decide(_ pod: PodObservation, policy: PodDecisionPolicy) -> [PodAction] {
         let taskFinal = finalStatuses.contains(pod.taskStatus)
         switch pod.phase {
@@ -45,7 +49,13 @@ public enum PodDecision {
             return []
         case .succeeded, .failed:
             if taskFinal {
-                let delay = pod.phase == .succeeded ? policy.completedPodDeletionDelay : max(policy.completedPodDeletionDelay, policy.failedPodDeletionDelay)
+                // A pod whose agent refused the claim because the task was aborted before the agent took it
+                // ran nothing of the task: nothing in it to inspect, so it goes like a completed pod. (A claim
+                // refused for another reason fails the task, and that pod stays for `kubectl logs`.)
+                let abortedBeforeClaim = pod.taskStatus == "stopped" && pod.phase == .failed
+                    && pod.terminated.map { !$0.initContainer && $0.exitCode == agentRefusedClaimExitCode } == true
+                let delay = pod.phase == .succeeded || abortedBeforeClaim
+                    ? policy.completedPodDeletionDelay : max(policy.completedPodDeletionDelay, policy.failedPodDeletionDelay)
                 return (pod.finishedAgo ?? .zero) >= delay ? [.deletePod(reason: "finished (\(pod.phase.rawValue))")] : []
             }
             if pod.taskStatus == "in_progress", (pod.finishedAgo ?? .zero) < policy.finishGrace { return [] }

@@ -5,7 +5,9 @@ import Logging
 
 /// Compares ClearML with the pod cache at start and every `reconcileInterval`, and repairs what a crash
 /// or a lost call left behind (level-triggered: it reads the current state, never what happened):
-/// - a task parked in the pending queue without a pod gets its pod (same name: a 409 means done);
+/// - a task parked in the pending queue without a pod gets its pod (same name: a 409 means done), unless
+///   this process watched its pod go within `monitorGrace`: then the pod monitor is deciding (requeue at
+///   the front, counted, or fail) and a new pod here would skip that decision;
 /// - a queued task in no queue (taken, then the glue died) goes back to the front of its queue;
 /// - a task running under this glue's worker id without a pod fails with the reason.
 /// The last two must be seen on two passes in a row, so a task another client is moving right now is
@@ -46,6 +48,7 @@ struct Reconciler: Sendable {
         // Parked without a pod.
         let parked = queued.filter { $0.value == context.pendingQueueID && pods[$0.key] == nil }.map(\.key)
         for task in parked where !(await context.inFlight.contains(task)) {
+            if await context.cache.podRemoved(task: task, within: Self.monitorGrace) { continue }
             guard let queue = try await parkedQueue(task) else { continue }
             context.logger.notice("task parked without a pod; creating it", metadata: ["task_id": "\(task)", "queue": "\(queue.name)"])
             await context.inFlight.insert(task)
@@ -82,6 +85,10 @@ struct Reconciler: Sendable {
                                     logger: context.logger.with(["task_id": "\(task)"]))
         }
     }
+
+    /// How long a parked task whose pod was just removed is left to the pod monitor. If the monitor's
+    /// requeue failed, the task is still parked afterwards and gets its pod here.
+    static let monitorGrace = Duration.seconds(30)
 
     /// The queue a parked task came from: its `k8s-queue-id` property, which the launcher writes.
     private func parkedQueue(_ task: String) async throws -> QueueRef? {

@@ -13,7 +13,10 @@ public struct DockerArguments: Sendable, Equatable {
     public struct Refusal: Sendable, Equatable, CustomStringConvertible {
         public var argument: String
         public var reason: String
-        public var description: String { "docker argument '\(argument)' ignored: \(reason)" }
+        /// A task's console line: a megabyte-long argument is cut, not echoed whole.
+        public var description: String {
+            "docker argument '\(argument.count > 200 ? String(argument.prefix(200)) + "…" : argument)' ignored: \(reason)"
+        }
     }
 
     public var environment: [(name: String, value: String)] = []
@@ -82,10 +85,15 @@ public struct DockerArguments: Sendable, Equatable {
                     refused.append(Refusal(argument: shown, reason: "environment variables need NAME=VALUE (a pod cannot inherit the host's)"))
                     continue
                 }
-                environment.append((String(value[..<equals]), String(value[value.index(after: equals)...])))
+                let name = String(value[..<equals])
+                guard Self.isPortableEnvironmentName(name) else {
+                    refused.append(Refusal(argument: shown, reason: "environment variable names are letters, digits, '_', '-' and '.', not starting with a digit (what every Kubernetes version accepts)"))
+                    continue
+                }
+                environment.append((name, String(value[value.index(after: equals)...])))
             case "--shm-size":
                 if let value, let quantity = Self.quantity(fromDockerSize: value) { sharedMemory = quantity } else {
-                    refused.append(Refusal(argument: shown, reason: "size not understood (use e.g. 8g or 512m)"))
+                    refused.append(Refusal(argument: shown, reason: "size not understood (use e.g. 8g, 512m or 1.5g)"))
                 }
             case "--gpus":
                 switch Self.gpuCount(value ?? "") {
@@ -109,6 +117,17 @@ public struct DockerArguments: Sendable, Equatable {
             refused.append(Refusal(argument: shown, reason: "only host-path mounts host:container[:ro] are supported"))
             return
         }
+        // The API server refuses a hostPath with `..` in it (validatePathNoBacksteps), and a container
+        // path that climbs out is never what a task meant: both are refused before anything is resolved.
+        if parts[0...1].contains(where: { $0.split(separator: "/").contains("..") }) {
+            refused.append(Refusal(argument: shown, reason: "paths with '..' are not accepted (\(parts[0]):\(parts[1])); give the absolute paths"))
+            return
+        }
+        let target = (parts[1] as NSString).standardizingPath
+        if Self.reservedMountPaths.contains(where: { target == $0 || target.hasPrefix($0 + "/") }) {
+            refused.append(Refusal(argument: shown, reason: "\(target) is where the glue mounts its own volumes"))
+            return
+        }
         let host = (parts[0] as NSString).standardizingPath
         guard allowed.contains(where: { root in
             let root = (root as NSString).standardizingPath
@@ -117,7 +136,7 @@ public struct DockerArguments: Sendable, Equatable {
             refused.append(Refusal(argument: shown, reason: "host path \(host) is not in the glue's allowed host paths"))
             return
         }
-        hostMounts.append(HostMount(hostPath: host, containerPath: parts[1], readOnly: parts.count > 2 && parts[2].split(separator: ",").contains("ro")))
+        hostMounts.append(HostMount(hostPath: host, containerPath: target, readOnly: parts.count > 2 && parts[2].split(separator: ",").contains("ro")))
     }
 
     enum GPURequest: Equatable { case all, count(Int) }
@@ -133,16 +152,48 @@ public struct DockerArguments: Sendable, Equatable {
         return nil
     }
 
-    /// Docker sizes are binary multiples (`1g` = 1 GiB); Kubernetes spells that `1Gi`.
+    /// Folders the pod spec already mounts: the agent's volume and shared memory.
+    static let reservedMountPaths = ["/clearml-agent", "/dev/shm"]
+
+    /// Kubernetes before 1.32 accepts only these names (apimachinery `IsEnvVarName`); later versions
+    /// relax the rule, so a pod with these names is valid everywhere.
+    static func isPortableEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0)) }
+    }
+
+    /// Docker sizes (go-units `RAMInBytes`: a decimal number, an optional space, a binary unit k/m/g/t/p,
+    /// optional `i` and `b`, any case) as a Kubernetes quantity: `8g` -> `8Gi`, `1.5g` -> `1536Mi`. Nil
+    /// for anything else, for zero, and for sizes beyond 2^62 bytes.
     static func quantity(fromDockerSize text: String) -> String? {
-        let lower = text.lowercased()
-        let units: [(String, String)] = [("kb", "Ki"), ("mb", "Mi"), ("gb", "Gi"), ("tb", "Ti"), ("k", "Ki"), ("m", "Mi"), ("g", "Gi"), ("t", "Ti"), ("b", "")]
-        for (suffix, unit) in units where lower.hasSuffix(suffix) {
-            let number = lower.dropLast(suffix.count)
-            guard let n = Int(number), n > 0 else { return nil }
-            return "\(n)\(unit)"
+        let pattern = #"^([0-9]+(?:\.[0-9]+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$"#
+        guard text.utf8.count <= 64, let match = text.range(of: pattern, options: .regularExpression), match == text.startIndex..<text.endIndex else { return nil }
+        var digits = text.prefix { $0.isNumber || $0 == "." }
+        let rest = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let exponent = ["k": 1, "m": 2, "g": 3, "t": 4, "p": 5][rest.first.map(String.init) ?? ""] ?? 0
+        // Exact arithmetic in bytes: the fraction is scaled by the unit before anything is rounded down.
+        var fraction = ""
+        if let dot = digits.firstIndex(of: ".") {
+            fraction = String(digits[digits.index(after: dot)...])
+            digits = digits[..<dot]
         }
-        guard let n = Int(lower), n > 0 else { return nil }
-        return "\(n)"
+        guard digits.count <= 19, let whole = Int64(digits) else { return nil }
+        let units = ["", "Ki", "Mi", "Gi", "Ti", "Pi"]
+        if fraction.isEmpty {
+            // Kept in the unit it was written in (`8g` -> `8Gi`), within the same bound.
+            guard whole > 0, whole <= (Int64(1) << 62) >> (10 * exponent) else { return nil }
+            return "\(whole)\(units[exponent])"
+        }
+        var bytes = Decimal(whole)
+        if !fraction.isEmpty, let part = Decimal(string: "0." + fraction) { bytes += part }
+        for _ in 0..<exponent { bytes *= 1024 }
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &bytes, 0, .down)
+        guard rounded > 0, rounded <= Decimal(Int64(1) << 62) else { return nil }
+        let count = NSDecimalNumber(decimal: rounded).int64Value
+        for (unit, size) in [("Pi", Int64(1) << 50), ("Ti", Int64(1) << 40), ("Gi", Int64(1) << 30), ("Mi", Int64(1) << 20), ("Ki", Int64(1) << 10)] where count % size == 0 {
+            return "\(count / size)\(unit)"
+        }
+        return "\(count)"
     }
 }

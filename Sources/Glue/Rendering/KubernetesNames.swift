@@ -20,7 +20,7 @@ public enum KubernetesNames {
     public static func podName(prefix: String, taskID: String) throws(RenderError) -> String {
         let id = taskID.lowercased()
         guard !id.isEmpty, id.count <= 63, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            throw RenderError("task id '\(taskID)' cannot be part of a pod name: expected up to 63 letters and digits")
+            throw RenderError("the task's id \(RenderError.shown(taskID)) cannot be part of a pod name: expected up to 63 letters and digits")
         }
         var head = prefix.lowercased().replacingOccurrences(of: #"[^a-z0-9-]+"#, with: "-", options: .regularExpression)
         while let first = head.first, !(first.isLetter || first.isNumber) { head.removeFirst() }
@@ -35,10 +35,4 @@ public enum KubernetesNames {
         guard let workerID, !workerID.isEmpty else { return "agent" }
         return "agent-" + Digest.md5Hex(workerID).prefix(8)
     }
-}
-
-/// A task or template that cannot become a pod; the message says what to fix.
-public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

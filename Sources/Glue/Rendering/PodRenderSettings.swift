@@ -19,8 +19,15 @@ public struct PodRenderSettings: Sendable {
     public var apiServer: String
     public var webServer: String
     public var filesServer: String
-    /// Secret holding `CLEARML_API_ACCESS_KEY` and `CLEARML_API_SECRET_KEY` for task pods.
+    /// Secret task pods read their ClearML keys from (`credentialsSecretKeys` names its two keys).
     public var credentialsSecret: String?
+    /// The keys of `credentialsSecret` holding the access and the secret key: `CLEARML_API_ACCESS_KEY` and
+    /// `CLEARML_API_SECRET_KEY` by default, `agentk8sglue_key`/`agentk8sglue_secret` for an upstream chart's Secret.
+    public var credentialsSecretKeys = (accessKey: "CLEARML_API_ACCESS_KEY", secretKey: "CLEARML_API_SECRET_KEY")
+    /// The glue's `--gpus`: the `nvidia.com/gpu` limit of a task pod whose queue and docker arguments name no count.
+    public var defaultGPUs: Int?
+    /// The glue's `--cpu-only`: task pods get no GPU and `NVIDIA_VISIBLE_DEVICES=none`, whatever their docker arguments ask.
+    public var cpuOnly = false
     /// The account task pods run as; never the glue's own (`glueServiceAccount`).
     public var taskServiceAccount: String?
     public var glueServiceAccount: String?
@@ -71,6 +78,10 @@ public struct PodTask: Sendable, Equatable {
     /// `container.arguments`, a shell-quoted string as ClearML stores it.
     public var dockerArguments: String?
     public var setupShellScript: String?
+    /// Where the image was read from, for messages: `container.image` or `execution.docker_cmd`.
+    public var imageField = "container.image"
+    /// What reading the task changed or ignored, for the task's console.
+    public var notes: [String] = []
 
     public init(id: String, parentID: String? = nil, queueID: String, queueName: String, image: String? = nil,
                 dockerArguments: String? = nil, setupShellScript: String? = nil) {

@@ -61,33 +61,39 @@ public enum PodRenderer {
         // The agent writes why it refused or failed a task to /dev/termination-log; with this policy the
         // log tail stands in when it could not, so the glue always has a reason to give the task.
         if container["terminationMessagePolicy"] == nil { container["terminationMessagePolicy"] = "FallbackToLogsOnError" }
-        let image = task.image.flatMap { $0.isEmpty ? nil : $0 } ?? queue.defaultImage ?? settings.defaultImage
-        container["image"] = .string(image)
+        container["image"] = .string(try ImageChoice.image(for: task, queue: queue, settings: settings))
+        notes += task.notes
 
         let words: [String]
         do { words = try task.dockerArguments.map { try ShellWords.split($0) } ?? settings.defaultDockerArguments } catch {
-            throw RenderError("the task's container arguments cannot be parsed (\(error)); fix them in the task's container section")
+            throw RenderError("the task's container.arguments cannot be parsed (\(error)); fix them in the task's container section")
         }
         let docker = DockerArguments(words, filters: settings.dockerArgumentFilters, allowedHostPaths: settings.allowedHostPaths)
         notes += docker.refused.map(\.description)
 
-        var environment: [JSONValue] = [
+        var glueEnvironment: [JSONValue] = [
             env("CLEARML_API_HOST", settings.apiServer), env("CLEARML_WEB_HOST", settings.webServer),
             env("CLEARML_FILES_HOST", settings.filesServer), env("CLEARML_WORKER_ID", "\(settings.workerID):\(task.id)"),
             env("CLEARML_TASK_ID", task.id),
         ]
         if let secret = settings.credentialsSecret {
-            for key in ["CLEARML_API_ACCESS_KEY", "CLEARML_API_SECRET_KEY"] {
-                environment.append(["name": .string(key), "valueFrom": ["secretKeyRef": ["name": .string(secret), "key": .string(key)]]])
+            let keys = settings.credentialsSecretKeys
+            for (variable, key) in [("CLEARML_API_ACCESS_KEY", keys.accessKey), ("CLEARML_API_SECRET_KEY", keys.secretKey)] {
+                glueEnvironment.append(["name": .string(variable), "valueFrom": ["secretKeyRef": ["name": .string(secret), "key": .string(key)]]])
             }
         }
+        let gpus = settings.cpuOnly ? nil : (queue.gpus ?? docker.gpus ?? settings.defaultGPUs)
+        if settings.cpuOnly { glueEnvironment.append(env("NVIDIA_VISIBLE_DEVICES", "none")) }
         if case .injected = settings.agentMode {
-            environment.append(env(AgentMode.agentDirectoryVariable, AgentMode.agentDirectory))
-            environment.append(env(AgentMode.terminationLogVariable, container["terminationMessagePath"]?.stringValue ?? "/dev/termination-log"))
+            glueEnvironment.append(env(AgentMode.agentDirectoryVariable, AgentMode.agentDirectory))
+            glueEnvironment.append(env(AgentMode.terminationLogVariable, container["terminationMessagePath"]?.stringValue ?? "/dev/termination-log"))
         }
-        environment += settings.extraEnvironment.map { env($0.name, $0.value) }
-        environment += docker.environment.map { env($0.name, $0.value) }
-        container["env"] = .array(StrategicMerge.mergeList(container["env"]?.arrayValue ?? [], environment, on: "name"))
+        var environment = PodEnvironment(template: container["env"]?.arrayValue ?? [])
+        environment.setGlue(glueEnvironment)
+        try environment.set(settings.extraEnvironment, from: "the glue's settings")
+        try environment.set(docker.environment, from: "the task's container.arguments")
+        notes += environment.notes
+        container["env"] = .array(environment.entries)
 
         var volumes = spec["volumes"]?.arrayValue ?? []
         var mounts = container["volumeMounts"]?.arrayValue ?? []
@@ -100,15 +106,15 @@ public enum PodRenderer {
             volumes.append(["name": .string(volume), "hostPath": ["path": .string(mount.hostPath)]])
             mounts = StrategicMerge.mergeList(mounts, [["name": .string(volume), "mountPath": .string(mount.containerPath), "readOnly": .bool(mount.readOnly)]], on: "mountPath")
         }
-        if let gpus = queue.gpus ?? docker.gpus, gpus > 0 {
+        if let gpus, gpus > 0 {
             container.set(.string("\(gpus)"), at: ["resources", "limits", "nvidia.com/gpu"])
-        } else if docker.gpusAll, queue.gpus == nil {
+        } else if docker.gpusAll, queue.gpus == nil, !settings.cpuOnly {
             notes.append("--gpus all: this queue has no GPU count configured, so no GPUs are requested")
         }
 
         if settings.agentMode != .imageEntrypoint {
             let script = StartScript.render(taskID: task.id, mode: settings.agentMode, executeArguments: settings.executeArguments,
-                                            extraInit: settings.extraInit, setupShellScript: task.setupShellScript)
+                                            extraInit: settings.extraInit, setupShellScript: try StartScript.checkedSetupScript(task.setupShellScript))
             container["command"] = ["/bin/bash", "-c"]
             container["args"] = [.string(StartScript.bootstrap(script: script, path: settings.startScriptPath))]
         }

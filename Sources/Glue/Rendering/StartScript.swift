@@ -27,6 +27,26 @@ public enum StartScript {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The whole start script travels base64-encoded in one argument of `bash -c`, and Linux refuses to
+    /// exec an argument over 128 KiB (`MAX_ARG_STRLEN`, E2BIG): the task's script must leave room for the
+    /// rest and the encoding's third.
+    public static let maximumSetupScriptBytes = 64 * 1024
+
+    /// The task's setup script, or the error naming it: too large for the pod's command, or holding a
+    /// NUL, which bash would stop reading at.
+    public static func checkedSetupScript(_ script: String?) throws(RenderError) -> String? {
+        guard let script else { return nil }
+        let size = script.utf8.count
+        if size > maximumSetupScriptBytes {
+            throw RenderError("the task's container.setup_shell_script is \(size) bytes; task pods take at most \(maximumSetupScriptBytes) "
+                + "(the start script is one argument of bash -c); move the bulk into the image or a file the script downloads")
+        }
+        if script.unicodeScalars.contains("\0") {
+            throw RenderError("the task's container.setup_shell_script contains a NUL character; remove it")
+        }
+        return script
+    }
+
     /// The container's `bash -c` argument: write the script (replacing any older one, so a restarted
     /// container never runs a doubled script) and exec it.
     public static func bootstrap(script: String, path: String) -> String {

@@ -20,10 +20,13 @@ struct WorkerReporter: Sendable {
             await health.clearML(ok: false)
         }
         while !Task.isCancelled {
-            let running = await context.cache.all().filter { PodCache.isLive($0.value) }.map(\.key).sorted()
+            let live = await context.cache.all().filter { PodCache.isLive($0.value) }
+            let running = live.keys.sorted()
+            // The server keeps `queue` as the queue of the worker's current task (upstream sends it with `task`).
+            let queue = running.first.flatMap { live[$0]?[path: "metadata", "labels", "clearml-agent-queue"]?.stringValue }
             do {
                 try await context.session.reportWorkerStatus(
-                    configuration.workerID, task: running.first, queues: queues,
+                    configuration.workerID, task: running.first, queue: queue, queues: queues,
                     machineStats: ["k8s_pods": .int(Int64(running.count))], tags: tags)
                 await health.clearML(ok: true)
             } catch {

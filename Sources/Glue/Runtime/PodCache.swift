@@ -22,6 +22,9 @@ public actor PodCache {
     /// Pods just created whose first watch event has not arrived: they hold their slot already.
     private var expected: [String: (queue: String, since: ContinuousClock.Instant)] = [:]
     private var capacityWaiters: [CheckedContinuation<Void, Never>] = []
+    /// When each task's pod left the cache: the pod monitor decides what a removal means (requeue, fail),
+    /// so the reconciler leaves such a task alone for a while instead of racing the monitor.
+    private var removedAt: [String: ContinuousClock.Instant] = [:]
     public nonisolated let changes: AsyncStream<PodChange>
     private let continuation: AsyncStream<PodChange>.Continuation
 
@@ -137,13 +140,25 @@ public actor PodCache {
         continuation.yield(PodChange(taskID: task, pod: pod, lastSeen: pod))
     }
 
+    /// Whether the task's pod left the cache within `window` (seen by this process's watch).
+    public func podRemoved(task: String, within window: Duration, now: ContinuousClock.Instant = .now) -> Bool {
+        guard let at = removedAt[task] else { return false }
+        return now - at < window
+    }
+
     private func remove(_ task: String, lastSeen: JSONValue) {
+        let now = ContinuousClock.now
+        removedAt = removedAt.filter { now - $0.value < Self.removalMemory }
+        removedAt[task] = now
         pods.removeValue(forKey: task)
         waitingSince = waitingSince.filter { !$0.key.hasPrefix(task + "/") }
         finishedSince.removeValue(forKey: task)
         wakeWaiters()
         continuation.yield(PodChange(taskID: task, pod: nil, lastSeen: lastSeen))
     }
+
+    /// How long a removal is remembered: longer than any window a caller asks about.
+    static let removalMemory = Duration.seconds(300)
 
     static func taskID(_ pod: JSONValue) -> String? { pod[path: "metadata", "labels", "clearml-task-id"]?.stringValue }
     static func namespace(_ pod: JSONValue) -> String { pod[path: "metadata", "namespace"]?.stringValue ?? "" }

@@ -1,6 +1,7 @@
 /// How long the scheduler waits before polling its queues again. ClearML has no push, so latency is the
-/// poll interval: poll again at once while tasks flow, and back off to `idle` (250 ms by default: a
-/// quarter second of added latency at most, four calls a second per idle queue) when queues are empty.
+/// poll interval: poll again at once while tasks flow, and back off to `idle` when queues are empty. An idle
+/// round is one call whatever the number of queues (a pop for one queue, a `QueueSurvey` for several), so
+/// `idle` alone sets the idle cost: 1 / idle calls a second, and at most `idle` of added latency.
 public struct PollInterval: Sendable, Equatable {
     public var busy: Duration
     public var idle: Duration

@@ -5,7 +5,9 @@ import ServiceLifecycle
 
 /// Takes tasks off the served queues while there is capacity and hands each to a launcher, several
 /// at a time. Polls as fast as tasks come, backs off to the idle interval when the queues are empty,
-/// and stops taking work the moment it is cancelled (launches already started finish).
+/// and stops taking work the moment it is cancelled (launches already started finish). With several
+/// queues each round first asks which of them hold entries (`QueueSurvey`, one call for all), so the idle
+/// cost is one call per tick whatever the number of queues.
 struct Scheduler: Sendable {
     let context: GlueContext
     let launcher: TaskLauncher
@@ -15,6 +17,7 @@ struct Scheduler: Sendable {
         let configuration = context.configuration
         var poll = PollInterval(idle: configuration.idlePollInterval)
         var rotation = QueueRotation(queues: context.queues.map(\.id), fair: configuration.orderFairness)
+        var survey = QueueSurvey(refresh: configuration.idlePollInterval)
         // Pods carry the queue id, so per-queue limits are keyed by id.
         let capacity = Capacity(maxPods: configuration.maxPods, maxPodsPerQueue: Dictionary(uniqueKeysWithValues: context.queues.compactMap { queue in
             configuration.queue(named: queue.name)?.maxPods.map { (queue.id, $0) }
@@ -49,18 +52,42 @@ struct Scheduler: Sendable {
                 await slots.waitForSlot()
                 var found = false
                 let now = ContinuousClock.now
-                for queueID in rotation.order() {
+                let candidates = rotation.order().filter { queueID in
+                    if let until = resting[queueID], until > now { return false }
+                    return capacity.allows(queue: queueID, livePods: live) && context.queue(id: queueID) != nil
+                }
+                // One candidate costs one call either way, so it is popped straight away; several are surveyed
+                // first, in one call, and only those with entries are popped.
+                if candidates.count > 1, survey.due(candidates: candidates, now: now) {
+                    do {
+                        let occupancy = try await context.session.queueOccupancy(candidates)
+                        survey.record(waiting: occupancy.waiting, at: now)
+                        for queueID in candidates where !occupancy.present.contains(queueID) {
+                            let name = context.queue(id: queueID)?.name ?? queueID
+                            context.logger.warning("a served queue is not on the ClearML server; was it deleted?", metadata: ["queue": "\(name)", "queue_id": "\(queueID)"])
+                            resting[queueID] = now + .seconds(2)
+                        }
+                    } catch {
+                        context.logger.warning("could not read the served queues", metadata: ["queues": "\(candidates.count)", "error": "\(error)"])
+                        for queueID in candidates { resting[queueID] = now + .seconds(2) }
+                    }
+                }
+                for queueID in candidates where candidates.count == 1 || survey.mayHaveWork(queueID) {
                     if let until = resting[queueID], until > now { continue }
-                    guard capacity.allows(queue: queueID, livePods: live), let queue = context.queue(id: queueID) else { continue }
+                    guard let queue = context.queue(id: queueID) else { continue }
                     let entry: QueueEntry?
                     do {
                         entry = try await context.session.nextTask(queue: queueID)
                     } catch {
                         context.logger.warning("could not poll the queue", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
                         resting[queueID] = .now + .seconds(2)
+                        survey.drained(queueID)
                         continue
                     }
-                    guard let entry else { continue }
+                    guard let entry else {
+                        survey.drained(queueID)
+                        continue
+                    }
                     let taken = ContinuousClock.now
                     context.metrics.tasksPulled.increment()
                     rotation.served(queueID)

@@ -33,6 +33,11 @@ struct ClusterCommand: AsyncParsableCommand {
     @Option(name: .customLong("fail-image-pattern"), help: "Regular expression: matching images fail to pull (ErrImagePull, ImagePullBackOff).")
     var failImagePattern: String?
 
+    @Option(name: .customLong("image-root"), help: ArgumentHelp(
+        "IMAGE=DIR: containers of IMAGE run inside the root filesystem DIR (an overlay per container, chrooted) instead of as host processes; repeatable; needs root.",
+        valueName: "image=dir"))
+    var imageRoots: [String] = []
+
     @Option(name: .customLong("fault-rate"), help: "Test only: share of API requests (0-1) answered 500, 429 or with a connection reset.")
     var faultRate: Double = 0
 
@@ -66,6 +71,7 @@ struct ClusterCommand: AsyncParsableCommand {
         configuration.memoryBytes = parseMemory(memory) ?? 0
         configuration.gpus = gpus
         configuration.failImagePattern = failImagePattern
+        configuration.imageRoots = try imageRoots.map(ImageRoot.init(option:))
         configuration.faultRate = faultRate
         configuration.dropWatchEvery = dropWatchEvery
         configuration.logger = Logger(label: "devcluster")

@@ -45,6 +45,10 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("non-responsive-timeout"), help: "Seconds before an in_progress task nobody updates is stopped (default 7200).")
     var nonResponsiveTimeout: Double = 7200
 
+    @Option(name: .customLong("record-requests"), help: ArgumentHelp(
+        "Test aid: write every request (path, headers, body, status; credentials masked) as one JSON line to FILE, replacing it.", valueName: "file"))
+    var recordRequests: String?
+
     func run() async throws {
         try global.bootstrapLogging()
         let environment = ProcessInfo.processInfo.environment
@@ -57,6 +61,7 @@ struct ServerCommand: AsyncParsableCommand {
         guard nonResponsiveTimeout > 0 else { throw ValidationError("--non-responsive-timeout must be positive") }
         configuration.maxBodyBytes = maxBodyBytes
         configuration.nonResponsiveTaskTimeout = nonResponsiveTimeout
+        configuration.recordRequestsPath = recordRequests
         configuration.watchdogInterval = min(300, max(1, nonResponsiveTimeout / 4))
 
         let server = try await DevServer.start(configuration)

@@ -44,6 +44,9 @@ struct GlueRunner {
         let kube = try KubeClient(configuration: kubeConfiguration, logger: Logger(label: "kube"))
         try await TemplateCheck.verify(configuration, kube: kube, logger: logger)
         let controller = try await GlueController.prepare(configuration: configuration, session: session, kube: kube, metrics: metrics, logger: logger)
+        // For `daemon --stop` (GluePidFile); a folder that cannot be written only costs that.
+        let pidFile = try? GluePidFile.register(worker: configuration.workerID, directory: GluePidFile.directory(environment: environment))
+        defer { pidFile?.remove() }
         try await controller.run { port in
             logger.info("serving /metrics, /healthz, /readyz", metadata: ["address": "\(configuration.metricsAddress?.host ?? ""):\(port)"])
         }

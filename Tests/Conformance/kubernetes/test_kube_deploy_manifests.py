@@ -51,7 +51,8 @@ OPTIONAL = {"leader-election.yaml": LEADER_ELECTION_RULES, "job-mode.yaml": JOB_
 GLUE_FLAGS = {
     "--queue", "--namespace", "--template-yaml", "--overrides-yaml", "--queue-config", "--max-pods",
     "--pod-name-prefix", "--k8s-pending-queue-name", "--create-queue", "--leader-elect", "--lease-name",
-    "--metrics-address", "--credentials-secret", "--task-service-account", "--image-pull-secret",
+    "--metrics-address", "--credentials-secret", "--credentials-access-key-name", "--credentials-secret-key-name",
+    "--task-service-account", "--image-pull-secret",
     "--agent-image", "--agent-mode", "--kubeconfig", "--context", "--log-format", "--log-level",
 }
 
@@ -259,7 +260,7 @@ def test_kube_deploy_no_literal_credentials_outside_the_example_secret():
         if path.name == "secret.example.yaml":
             assert doc["kind"] == "Secret"
             values = doc.get("stringData", {})
-            assert set(values) == {"agentk8sglue_key", "agentk8sglue_secret", "CLEARML_API_ACCESS_KEY", "CLEARML_API_SECRET_KEY"}
+            assert set(values) == {"agentk8sglue_key", "agentk8sglue_secret"}
             assert all(PLACEHOLDER.match(v) for v in values.values()), "the example holds placeholders only"
             assert "data" not in doc
         else:
@@ -389,7 +390,10 @@ def test_kube_chart_needs_credentials_or_an_existing_secret():
     refs = [e["valueFrom"]["secretKeyRef"] for e in glue_container(deployment)["env"] if "valueFrom" in e and "secretKeyRef" in e["valueFrom"]]
     assert {(r["name"], r["key"]) for r in refs} == {("mine", "agentk8sglue_key"), ("mine", "agentk8sglue_secret")}
     assert glue_args(deployment)["--credentials-secret"] == ["mine"]
-    assert "CLEARML_API_ACCESS_KEY" in notes
+    # Task pods read the same two keys as the glue: an upstream release's Secret works as it is.
+    assert glue_args(deployment)["--credentials-access-key-name"] == ["agentk8sglue_key"]
+    assert glue_args(deployment)["--credentials-secret-key-name"] == ["agentk8sglue_secret"]
+    assert "agentk8sglue_key" in notes
 
 
 def test_kube_chart_defaults_render_valid_secure_and_equal_to_deploy():
@@ -400,8 +404,7 @@ def test_kube_chart_defaults_render_valid_secure_and_equal_to_deploy():
     secrets = by_kind(objects, "Secret")
     assert len(secrets) == 1
     data = {k: base64.b64decode(v).decode() for k, v in secrets[0]["data"].items()}
-    assert data == {"agentk8sglue_key": "TESTACCESSKEY", "agentk8sglue_secret": "TESTSECRETKEY",
-                    "CLEARML_API_ACCESS_KEY": "TESTACCESSKEY", "CLEARML_API_SECRET_KEY": "TESTSECRETKEY"}
+    assert data == {"agentk8sglue_key": "TESTACCESSKEY", "agentk8sglue_secret": "TESTSECRETKEY"}
     check_no_literal_credentials([doc for doc in objects if doc["kind"] != "Secret"])
 
     def normalized(doc):

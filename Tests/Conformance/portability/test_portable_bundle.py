@@ -13,165 +13,29 @@ One bundle, built once from $GLUE_BIN, is copied to <root>/opt/clearml-glue of e
 Every task prints its environment and /proc/self/maps: nothing of the bundle (path, LD_LIBRARY_PATH, LD_PRELOAD)
 may reach it, and its libc is the root's own.
 
-Debian roots are `debootstrap --variant=minbase` from this machine's Debian mirror, cached under
-.cache/debootstrap/<suite>-minbase-<packages> (ignored by git); the busybox root is made from the .deb that
-`apt-get download busybox-static` fetches. With CI=true anything that keeps a root from being built (no root
-user, no debootstrap, no network) fails the test; elsewhere it skips, saying why.
+The roots and the bundle come from portability_support.py and conftest.py, shared with
+test_image_root_cluster.py (the bullseye root as a pod's image on the embedded cluster).
 """
-import fcntl
-import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+from portability_support import (BULLSEYE_PACKAGES, BUNDLE_IN_ROOT, DIGESTS, PATH, REPO, UNICODE, assert_nothing_leaks,
+                                 busybox_root, chroot, debootstrap_root, report_script_python, report_script_shell,
+                                 stored_console, task_report, tree_digest, unavailable)
+
 sys.path.insert(0, str(REPO / "Tests" / "Conformance" / "clearml"))
-from clearml_support import make_git_repo, start_server  # noqa: E402
+from clearml_support import make_git_repo  # noqa: E402
 
-CACHE = REPO / ".cache" / "debootstrap"
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-BUNDLE_IN_ROOT = "/opt/clearml-glue"
 GIT_USER, GIT_PASS = "gituser", "s3cret-git-pass"
-BEGIN, END = "=====TASK-REPORT-BEGIN=====", "=====TASK-REPORT-END====="
-UNICODE = "unicode: h\u00e9llo \u2713 \u65e5\u672c"
-DIGESTS = {}  # bundle folder -> digest when built: each root must leave it unchanged
-
-
-def unavailable(reason):
-    """A root or tool this test needs cannot be had: a failure under CI, a skip elsewhere."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"portability test cannot run under CI: {reason}")
-    print(f"portability test skipped: {reason}", file=sys.stderr)
-    pytest.skip(reason)
-
-
-def need_root_and_chroot():
-    if os.geteuid() != 0:
-        unavailable("debootstrap and chroot need root")
-
-
-def debian_mirror(suite):
-    """The Debian mirror this machine's apt uses (for the suite itself when listed, else for its Debian
-    release: the same archive serves older suites), deb822 or one-line sources."""
-    sources = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
-    fallback = None
-    for source in sources:
-        if not source.is_file() or not source.name.endswith((".list", ".sources")):
-            continue
-        text = source.read_text()
-        entries = []
-        for stanza in text.split("\n\n"):
-            uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
-            suites = re.search(r"^Suites:\s*(.+)$", stanza, re.M)
-            if uris and suites:
-                entries += [(uris.group(1), s) for s in suites.group(1).split()]
-        entries += re.findall(r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s", text, re.M)
-        for uri, listed in entries:
-            if "security" in uri or "debian" not in uri:
-                continue
-            if listed == suite:
-                return uri
-            if listed in ("bookworm", "trixie", "bullseye") and fallback is None:
-                fallback = uri
-    return fallback or "http://deb.debian.org/debian"
-
-
-def debootstrap_root(suite, packages):
-    """The cached minbase root for (suite, packages), built once (under a lock, into a temp folder renamed when
-    complete)."""
-    need_root_and_chroot()
-    if not shutil.which("debootstrap"):
-        unavailable("debootstrap is not installed (scripts/install-deps installs it)")
-    key = f"{suite}-minbase-{'+'.join(sorted(packages))}"
-    root = CACHE / key
-    complete = root / ".glue-debootstrap-complete"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if complete.exists():
-            return root
-        partial = CACHE / f"partial-{key}-{os.getpid()}"
-        shutil.rmtree(partial, ignore_errors=True)
-        shutil.rmtree(root, ignore_errors=True)
-        mirror = debian_mirror(suite)
-        started = time.monotonic()
-        result = subprocess.run(["debootstrap", "--variant=minbase", f"--include={','.join(sorted(packages))}", suite,
-                                 str(partial), mirror], capture_output=True, text=True, timeout=1800)
-        if result.returncode != 0:
-            shutil.rmtree(partial, ignore_errors=True)
-            unavailable(f"debootstrap {suite} from {mirror} failed: {(result.stdout + result.stderr)[-1500:]}")
-        partial.rename(root)
-        complete.write_text(f"{mirror}\n")
-        print(f"debootstrap {key}: {time.monotonic() - started:.0f} s", file=sys.stderr)
-        return root
-
-
-def busybox_root():
-    """A root holding only Debian's statically linked busybox with its applet links, a passwd/group/hosts file,
-    device nodes and /tmp: no libc, no loader, no nsswitch.conf, no CA store."""
-    need_root_and_chroot()
-    root = CACHE / "busybox-static"
-    complete = root / ".glue-busybox-complete"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if complete.exists():
-            return root
-        shutil.rmtree(root, ignore_errors=True)
-        with tempfile.TemporaryDirectory(dir=CACHE) as scratch:
-            os.chmod(scratch, 0o755)  # apt's _apt user writes the download there
-            fetched = subprocess.run(["apt-get", "download", "busybox-static"], cwd=scratch, capture_output=True, text=True, timeout=300)
-            if fetched.returncode != 0:
-                subprocess.run(["apt-get", "update", "-qq"], capture_output=True, text=True, timeout=600)
-                fetched = subprocess.run(["apt-get", "download", "busybox-static"], cwd=scratch, capture_output=True, text=True, timeout=300)
-            debs = list(Path(scratch).glob("busybox-static_*.deb"))
-            if fetched.returncode != 0 or not debs:
-                unavailable(f"apt-get download busybox-static failed: {(fetched.stdout + fetched.stderr)[-1500:]}")
-            extracted = Path(scratch) / "x"
-            subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(extracted)], check=True, capture_output=True)
-            partial = Path(scratch) / "root"
-            (partial / "bin").mkdir(parents=True)
-            shutil.copy2(extracted / "bin" / "busybox", partial / "bin" / "busybox")
-            applets = subprocess.run([str(partial / "bin" / "busybox"), "--list-full"], check=True, capture_output=True,
-                                     text=True).stdout.split()
-            for applet in applets:
-                link = partial / applet
-                if link.name == "busybox" or link.exists():
-                    continue
-                link.parent.mkdir(parents=True, exist_ok=True)
-                link.symlink_to("/bin/busybox")
-            for folder in ("etc", "proc", "root", "home/glue", "dev", "opt"):
-                (partial / folder).mkdir(parents=True, exist_ok=True)
-            (partial / "tmp").mkdir(mode=0o1777)
-            os.chmod(partial / "tmp", 0o1777)
-            os.chown(partial / "home" / "glue", 1000, 1000)
-            (partial / "etc" / "passwd").write_text(
-                "root:x:0:0:root:/root:/bin/sh\nglue:x:1000:1000:glue:/home/glue:/bin/sh\n"
-                "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
-            (partial / "etc" / "group").write_text("root:x:0:\nglue:x:1000:\nnogroup:x:65534:\n")
-            (partial / "etc" / "hosts").write_text("127.0.0.1 localhost\n")
-            for name, minor in (("null", 3), ("zero", 5), ("random", 8), ("urandom", 9)):
-                os.mknod(partial / "dev" / name, 0o666 | 0o020000, os.makedev(1, minor))
-                os.chmod(partial / "dev" / name, 0o666)
-            complete_name = debs[0].name
-            partial.rename(root)
-        complete.write_text(complete_name + "\n")
-        return root
-
-
-def chroot(root, *args, env=None, timeout=120, userspec=None):
-    command = ["chroot", *([f"--userspec={userspec}"] if userspec else []), str(root), *args]
-    return subprocess.run(command, env=env if env is not None else {"PATH": PATH}, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 @contextmanager
@@ -195,41 +59,6 @@ def prepared(root, bundle):
         shutil.rmtree(target, ignore_errors=True)
         if mounted:
             subprocess.run(["umount", str(proc)], capture_output=True)
-
-
-def tree_digest(folder):
-    digest = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_symlink():
-            digest.update(os.readlink(path).encode())
-        elif path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    binary = os.environ.get("GLUE_BIN")
-    if not binary or not os.path.exists(binary):
-        unavailable("GLUE_BIN is not set to a built clearml-glue binary")
-    out = tmp_path_factory.mktemp("bundle") / "clearml-glue"
-    built = subprocess.run([str(REPO / "scripts" / "bundle"), "--binary", binary, "--out", str(out)],
-                           capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr
-    DIGESTS[out] = tree_digest(out)
-    return out
-
-
-@pytest.fixture()
-def server(tmp_path):
-    server = start_server(tmp_path / "server")
-    yield server
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
 
 
 @pytest.fixture()
@@ -271,55 +100,6 @@ def https_front(tls, server, git_root):
         process.terminate()
         process.wait(timeout=15)
         log.close()
-
-
-def report_script_python():
-    return (
-        "import os\n"
-        f"print({BEGIN!r})\n"
-        "for key in sorted(os.environ): print('ENV ' + key + '=' + os.environ[key])\n"
-        "print(''.join('MAPS ' + line for line in open('/proc/self/maps')), end='')\n"
-        "print('UID', os.getuid())\n"
-        f"print({END!r})\n"
-        "print('hello')\n"
-        f"print({UNICODE!r})\n"
-    )
-
-
-def report_script_shell():
-    return (
-        f"echo '{BEGIN}'\n"
-        "env | sed 's/^/ENV /'\n"
-        "sed 's/^/MAPS /' /proc/self/maps\n"
-        "echo \"UID $(id -u)\"\n"
-        "echo \"PWD $(pwd)\"\n"
-        f"echo '{END}'\n"
-        "echo hello\n"
-        f"echo '{UNICODE}'\n"
-    )
-
-
-def stored_console(server, task_id):
-    events = server.ok("events.get_task_log", {"task": task_id, "batch_size": 10000, "order": "asc"})["events"]
-    return [line for event in events for line in event.get("msg", "").splitlines()]
-
-
-def task_report(lines):
-    assert BEGIN in lines and END in lines, lines
-    return lines[lines.index(BEGIN) + 1:lines.index(END)]
-
-
-def assert_nothing_leaks(report, root_libc_pattern):
-    """The task's environment and memory map hold nothing of the bundle, and its libc is the root's."""
-    leaked = [line for line in report if BUNDLE_IN_ROOT in line or "clearml-glue/lib" in line]
-    assert leaked == [], leaked
-    names = {line[4:].split("=", 1)[0] for line in report if line.startswith("ENV ")}
-    assert names, report
-    assert not names & {"LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT", "GCONV_PATH", "LOCPATH"}, names
-    maps = [line for line in report if line.startswith("MAPS ")]
-    assert maps, report
-    if root_libc_pattern:
-        assert any(re.search(root_libc_pattern, line) for line in maps), maps
 
 
 def run_execute(root, task_id, env, userspec=None, extra=()):
@@ -409,7 +189,7 @@ def test_bookworm_minbase_without_libcurl(bundle, server):
 
 
 def test_bullseye_glibc_2_31_git_over_https(bundle, server, tls, tmp_path):
-    root = debootstrap_root("bullseye", ["ca-certificates", "git", "python3-minimal"])
+    root = debootstrap_root("bullseye", BULLSEYE_PACKAGES)
     libc = chroot(root, "/lib/x86_64-linux-gnu/libc.so.6").stdout
     assert "release version 2.31" in libc, libc
 

@@ -8,21 +8,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 TESTS = REPO / "Tests"
 
-# Files whose suites are being written in parallel work; each must get its `.timeLimit` and leave this list. The
-# test fails when a listed file is already compliant, so the list only shrinks.
-PENDING_TIME_LIMITS = {
-    "Tests/DevClusterTests/AuthorizationRulesTests.swift",
-    "Tests/DevClusterTests/AuthenticationAndRBACTests.swift",
-    "Tests/DevClusterTests/JobControllerTests.swift",
-    "Tests/DevClusterTests/DecodingStrictnessTests.swift",
-    "Tests/DevClusterTests/FieldFormatTests.swift",
-    "Tests/DevClusterTests/ImageReferenceTests.swift",
-    "Tests/DevClusterTests/PodIdentityTests.swift",
-    "Tests/DevClusterTests/PodRuntimeTests.swift",
-    "Tests/DevClusterTests/PodSecurityAdmissionTests.swift",
-    "Tests/GlueTests/RestrictedNamespaceAdmissionTests.swift",
-}
-
 DECLARATION = re.compile(r"^(@Suite\b.*?\s)?(?:public |final |private )*(struct|class|enum|actor|extension) (\w+)")
 
 
@@ -70,18 +55,13 @@ def async_tests_without_time_limit(path, limited):
 
 def test_every_async_swift_test_has_a_time_limit():
     limited = suites_with_time_limit()
-    missing, compliant_but_listed = {}, []
+    missing = {}
     for path in swift_files():
-        relative = str(path.relative_to(REPO))
         offenders = async_tests_without_time_limit(path, limited)
-        if relative in PENDING_TIME_LIMITS:
-            if not offenders:
-                compliant_but_listed.append(relative)
-        elif offenders:
-            missing[relative] = offenders
+        if offenders:
+            missing[str(path.relative_to(REPO))] = offenders
     assert not missing, "async tests without .timeLimit (add one to the test or its @Suite):\n" + "\n".join(
         f"  {file}:{line} {suite}.{name}" for file, items in missing.items() for line, suite, name in items)
-    assert not compliant_but_listed, f"these files have their time limits now; remove them from PENDING_TIME_LIMITS: {compliant_but_listed}"
 
 
 def claims_table():

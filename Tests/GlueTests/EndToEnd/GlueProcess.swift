@@ -40,8 +40,10 @@ final class GlueProcess: @unchecked Sendable {
             "CLEARML_API_HOST": h.server.baseURL, "CLEARML_API_ACCESS_KEY": h.server.accessKey, "CLEARML_API_SECRET_KEY": h.server.secretKey,
             "CLEARML_WORKER_ID": "glue-e2e", "CLEARML_DOCKER_IMAGE": "python:3.11-slim", "CLEARML_AGENT_QUEUE_POLL_FREQ_SEC": "0.1",
         ].merging(environment) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: logPath)
-        process.standardError = FileHandle(forWritingAtPath: logPath)
+        // One handle for both streams: two would each write from offset 0 and overwrite each other's lines.
+        let logHandle = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = logHandle
+        process.standardError = logHandle
         try process.run()
     }
 

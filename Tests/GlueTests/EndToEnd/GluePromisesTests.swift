@@ -105,10 +105,9 @@ import Testing
                 #expect(try await queueEntries(h, queue) == [b, c])
                 await stop(first)
 
-                // One reconcile pass, at start, while the pod is there: only the monitor acts on the eviction.
+                // Reconcile passes every 0.5 s: they must leave the evicted pod's task to the monitor's requeue.
                 let second = try GlueProcess(harness: h, queues: ["work"], directory: directory,
-                                             extra: ["--max-pods", "1", "--queue-config", config, "--downtime", "0-24"], name: "downtime",
-                                             reconcileInterval: "3600")
+                                             extra: ["--max-pods", "1", "--queue-config", config, "--downtime", "0-24"], name: "downtime")
                 glues.append(second)
                 try await second.waitUntilReady()
                 var pod = try #require(try await h.pod(for: a))
@@ -144,9 +143,9 @@ import Testing
             let directory = try scratch("requeues")
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let config = try queueConfig(directory, "queues:\n  work:\n    gpus: 1\n")
-            // The reconcile pass at start only: a pass between a deletion and the monitor's decision would
-            // recreate the pod directly (see Tests/README.md, "Found while writing these tests").
-            let glue = try GlueProcess(harness: h, queues: ["work"], directory: directory, extra: ["--queue-config", config], reconcileInterval: "3600")
+            // Reconcile passes every 0.5 s: one between a deletion and the monitor's decision must not recreate
+            // the pod directly, skipping the counted requeue.
+            let glue = try GlueProcess(harness: h, queues: ["work"], directory: directory, extra: ["--queue-config", config])
             try await showingLogs([glue]) {
                 let a = try await h.enqueueScriptTask("task a", queue: "work", script: "print('a')\n")
                 var uids: [String] = []

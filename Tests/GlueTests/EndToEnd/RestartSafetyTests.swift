@@ -95,7 +95,12 @@ import Testing
             leader.kill(SIGTERM)
             #expect(await leader.waitForExit())
             #expect(leader.log.contains("released the lease"), "\(leader.log.suffix(2000))")
-            _ = try await h.eventually("the standby leads", timeout: .seconds(30)) { standby.log.contains("became the leader") ? true : nil }
+            do {
+                _ = try await h.eventually("the standby leads", timeout: .seconds(30)) { standby.log.contains("became the leader") ? true : nil }
+            } catch {
+                Issue.record("the standby never led; its log ends: \(standby.log.suffix(3000))")
+                throw error
+            }
             let handover = ContinuousClock.now - terminated
             print("lease handover \(handover) after SIGTERM")
             #expect(handover < .seconds(6), "the standby took over \(handover) after SIGTERM (lease 15 s, retry 2 s)")

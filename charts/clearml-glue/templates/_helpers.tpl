@@ -39,9 +39,40 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-task" (include "clearml-glue.fullname" .)) .Values.agentk8sglue.taskServiceAccount.name -}}
 {{- end -}}
 
-{{/* The Secret with the ClearML credentials (agentk8sglue_key/_secret and CLEARML_API_ACCESS_KEY/SECRET_KEY). */}}
+{{/* The Secret with the ClearML credentials (keys: clearml.credentialsSecretKeys). */}}
 {{- define "clearml-glue.credentialsSecretName" -}}
 {{- default (printf "%s-ac" (include "clearml-glue.fullname" .)) .Values.clearml.existingAgentk8sglueSecret -}}
+{{- end -}}
+
+{{/* The two keys of the credentials Secret, as JSON {accessKey, secretKey}; the upstream chart's by default. They
+     must differ: the Secret this chart creates holds both. */}}
+{{- define "clearml-glue.credentialsSecretKeys" -}}
+{{- $keys := .Values.clearml.credentialsSecretKeys | default dict -}}
+{{- $access := default "agentk8sglue_key" $keys.accessKey -}}
+{{- $secret := default "agentk8sglue_secret" $keys.secretKey -}}
+{{- if eq $access $secret -}}
+{{- fail (printf "clearml.credentialsSecretKeys.accessKey and .secretKey are both %q: name the two keys of the credentials Secret (defaults agentk8sglue_key and agentk8sglue_secret)" $access) -}}
+{{- end -}}
+{{- toJson (dict "accessKey" $access "secretKey" $secret) -}}
+{{- end -}}
+
+{{/* Secrets holding agentk8sglue.fileMounts (glue pod) and agentk8sglue.basePodTemplate.fileMounts (task pods). */}}
+{{- define "clearml-glue.glueFileMountsSecretName" -}}
+{{- printf "%s-afm" (include "clearml-glue.fullname" .) -}}
+{{- end -}}
+
+{{- define "clearml-glue.taskFileMountsSecretName" -}}
+{{- printf "%s-tfm" (include "clearml-glue.fullname" .) -}}
+{{- end -}}
+
+{{/* fileMounts as volumeMounts of one volume: each file at <folderPath>/<name>, read-only. */}}
+{{- define "clearml-glue.fileMountsVolumeMounts" -}}
+{{- $volume := index . 0 -}}
+{{- $mounts := list -}}
+{{- range (index . 1) -}}
+{{- $mounts = append $mounts (dict "name" $volume "mountPath" (printf "%s/%s" (trimSuffix "/" .folderPath) .name) "subPath" .name "readOnly" true) -}}
+{{- end -}}
+{{- toJson $mounts -}}
 {{- end -}}
 
 {{- define "clearml-glue.clearmlConfigSecretName" -}}
@@ -129,7 +160,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $container := dict "name" "clearml-task" -}}
 {{- with $t.resources }}{{- $_ := set $container "resources" . -}}{{- end -}}
 {{- with $t.env }}{{- $_ := set $container "env" . -}}{{- end -}}
-{{- with $t.volumeMounts }}{{- $_ := set $container "volumeMounts" . -}}{{- end -}}
+{{- $mounts := $t.volumeMounts | default list -}}
+{{- $volumes := $t.volumes | default list -}}
+{{- if $t.fileMounts -}}
+{{- $mounts = concat $mounts (include "clearml-glue.fileMountsVolumeMounts" (list "clearml-file-mounts" $t.fileMounts) | fromJsonArray) -}}
+{{- $volumes = append $volumes (dict "name" "clearml-file-mounts" "secret" (dict "secretName" (include "clearml-glue.taskFileMountsSecretName" .))) -}}
+{{- end -}}
+{{- with $mounts }}{{- $_ := set $container "volumeMounts" . -}}{{- end -}}
 {{- with $t.containerSecurityContext }}{{- $_ := set $container "securityContext" . -}}{{- end -}}
 {{- $spec := dict "serviceAccountName" (include "clearml-glue.taskServiceAccountName" .) "automountServiceAccountToken" false "restartPolicy" "Never" "containers" (list $container) -}}
 {{- with $t.podSecurityContext }}{{- $_ := set $spec "securityContext" . -}}{{- end -}}
@@ -141,7 +178,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- with $t.runtimeClassName }}{{- $_ := set $spec "runtimeClassName" . -}}{{- end -}}
 {{- with $t.hostAliases }}{{- $_ := set $spec "hostAliases" . -}}{{- end -}}
 {{- with $t.initContainers }}{{- $_ := set $spec "initContainers" . -}}{{- end -}}
-{{- with $t.volumes }}{{- $_ := set $spec "volumes" . -}}{{- end -}}
+{{- with $volumes }}{{- $_ := set $spec "volumes" . -}}{{- end -}}
 {{- $metadata := dict -}}
 {{- with $t.labels }}{{- $_ := set $metadata "labels" . -}}{{- end -}}
 {{- with $t.annotations }}{{- $_ := set $metadata "annotations" . -}}{{- end -}}

@@ -9,12 +9,6 @@
 {{- if has $g.image.repository (list "allegroai/clearml-agent-k8s-base" "clearml/clearml-agent-k8s-base") -}}
 {{- $problems = append $problems (printf "agentk8sglue.image.repository %q is the clearml-agent chart's image, which cannot run this chart: set agentk8sglue.image.repository and agentk8sglue.image.tag to your clearml-glue image (built from this repository's Dockerfile)" $g.image.repository) -}}
 {{- end -}}
-{{- if get $g "fileMounts" -}}
-{{- $problems = append $problems "agentk8sglue.fileMounts is not supported: put the files in a ConfigMap or Secret and mount it with agentk8sglue.volumes and agentk8sglue.volumeMounts" -}}
-{{- end -}}
-{{- if get $g.basePodTemplate "fileMounts" -}}
-{{- $problems = append $problems "agentk8sglue.basePodTemplate.fileMounts is not supported: put the files in a ConfigMap or Secret and mount it into task pods with agentk8sglue.basePodTemplate.volumes and agentk8sglue.basePodTemplate.volumeMounts" -}}
-{{- end -}}
 {{- if hasKey $g "createQueues" -}}
 {{- $problems = append $problems "agentk8sglue.createQueues is not supported: use agentk8sglue.createQueueIfNotExists" -}}
 {{- end -}}
@@ -26,9 +20,6 @@
 {{- if hasKey $settings "defaultImage" }}{{- $keys = append $keys (printf "agentk8sglue.queues.%s.queueSettings.defaultImage -> agentk8sglue.queues.%s.image" $name $name) -}}{{- end -}}
 {{- $problems = append $problems (printf "agentk8sglue.queues.%s.queueSettings is not supported: move its keys up one level (%s)" $name (default "maxPods, image" (join ", " $keys))) -}}
 {{- end -}}
-{{- end -}}
-{{- if get (get .Values "sessions" | default dict) "portModeEnabled" -}}
-{{- $problems = append $problems "sessions.portModeEnabled (clearml-session port mode) is not supported: expose a task's ports with a Service of your own and set sessions.portModeEnabled to false (or remove sessions)" -}}
 {{- end -}}
 {{- if $problems -}}
 {{- fail (printf "values written for the clearml-agent chart need changes:\n  - %s\n(see charts/README.md, \"Upgrading from the clearml-agent chart\")" (join "\n  - " $problems)) -}}

@@ -12,16 +12,16 @@ enum QueueEndpoints {
                 let explicit = try call.bool("search_hidden") || query.ids != nil || query.name != nil
                 let maxEntries = try call.int("max_task_entries").map { Int(clamping: $0) }
                 let hiddenTags = state.configuration.hiddenQueueTags
-                let queues = try await state.store.read { db in
-                    try QueueStore.all(db).map { try withEntries($0, db, limit: maxEntries) }
+                // Entries are read only for the queues that match: a glue asks for a few ids many times a second.
+                return try await state.store.read { db in
+                    var matched: [JSONValue] = []
+                    for queue in try QueueStore.all(db) {
+                        let tags = (queue["tags"]?.stringList ?? []) + (queue["system_tags"]?.stringList ?? [])
+                        if !explicit, tags.contains(where: hiddenTags.contains) { continue }
+                        if try query.matches(queue) { matched.append(try withEntries(queue, db, limit: maxEntries)) }
+                    }
+                    return ["queues": .array(query.page(query.sort(matched)).map(query.project))]
                 }
-                var matched: [JSONValue] = []
-                for queue in queues {
-                    let tags = (queue["tags"]?.stringList ?? []) + (queue["system_tags"]?.stringList ?? [])
-                    if !explicit, tags.contains(where: hiddenTags.contains) { continue }
-                    if try query.matches(queue) { matched.append(queue) }
-                }
-                return ["queues": .array(query.page(query.sort(matched)).map(query.project))]
             },
             Endpoint(name: "queues.get_by_id", versions: [APIVersion(2, 4), APIVersion(2, 20)], authenticated: true) { call in
                 let id = try call.requiredString("queue")
@@ -97,9 +97,13 @@ enum QueueEndpoints {
         return queue
     }
 
+    /// `max_task_entries` as the real server applies it (`bll/queue/queue_bll.py`: a Mongo `$slice` only when the
+    /// value is truthy): absent or 0 gives every entry, N > 0 the first N, N < 0 the last -N.
     static func withEntries(_ queue: JSONValue, _ db: Database, limit: Int?) throws -> JSONValue {
         var queue = queue
-        queue["entries"] = .array(try QueueStore.entries(db, queue: queue["id"]?.strictString ?? "", limit: limit))
+        var entries = try QueueStore.entries(db, queue: queue["id"]?.strictString ?? "", limit: limit.flatMap { $0 > 0 ? $0 : nil })
+        if let limit, limit < 0 { entries = Array(entries.suffix(limit == Int.min ? Int.max : -limit)) }
+        queue["entries"] = .array(entries)
         return queue
     }
 }
