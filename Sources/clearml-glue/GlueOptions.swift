@@ -35,6 +35,8 @@ struct GlueOptions: ParsableArguments {
     var containerBashScript: String?
     @Flag(name: .customLong("no-system-packages"), help: "Task virtualenvs do not see the image's system site-packages.")
     var noSystemPackages = false
+    @Option(name: .customLong("pod-clearml-conf"), help: "clearml.conf for the task pods: each gets it from a Secret it owns, mounted read-only, as CLEARML_CONFIG_FILE (needs create on secrets: deploy/optional/pod-clearml-conf.yaml).")
+    var podClearMLConf: String?
     @Flag(name: .customLong("debug"), help: "Log at debug level (as --log-level debug).")
     var debug = false
 
@@ -79,7 +81,6 @@ struct GlueOptions: ParsableArguments {
     @Option(name: .customLong("gateway-address"), help: .hidden) var gatewayAddress: String?
     @Flag(name: .customLong("use-owner-token"), help: .hidden) var useOwnerToken = false
     @Option(name: .customLong("limit-pod-label"), help: .hidden) var limitPodLabel: String?
-    @Option(name: .customLong("pod-clearml-conf"), help: .hidden) var podClearMLConf: String?
     @Option(name: .customLong("ssh-server-port"), help: .hidden) var sshServerPort: Int?
     @Option(name: .customLong("uptime"), parsing: .upToNextOption, help: "When to take tasks, as '<hours> [<days>]' entries, e.g. '17-20 TUE' '9-17 MON-FRI' (local time).")
     var uptime: [String] = []
@@ -98,7 +99,6 @@ struct GlueOptions: ParsableArguments {
         }
         if useOwnerToken { throw ValidationError("--use-owner-token is not supported: task pods authenticate with --credentials-secret") }
         if limitPodLabel != nil { throw ValidationError("--limit-pod-label is not supported: use --max-pods or per-queue maxPods in --queue-config") }
-        if podClearMLConf != nil { throw ValidationError("--pod-clearml-conf is not supported: it would put credentials in the pod spec; pass --credentials-secret, and other settings as CLEARML_* env in the template") }
         if sshServerPort != nil { throw ValidationError("--ssh-server-port is not supported: use kubectl exec or port-forward to reach a task pod") }
         if !uptime.isEmpty && !downtime.isEmpty { throw ValidationError("give --uptime or --downtime, not both") }
         if gpus != nil && cpuOnly { throw ValidationError("give --gpus or --cpu-only, not both") }
@@ -200,6 +200,14 @@ struct GlueConfigurationBuilder {
         render.taskServiceAccount = options.taskServiceAccount
         render.glueServiceAccount = environment["CLEARML_K8S_GLUE_SERVICE_ACCOUNT"]
         render.imagePullSecrets = options.imagePullSecrets
+        if let path = options.podClearMLConf {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("--pod-clearml-conf \(path): cannot read the file as UTF-8 text; check the path and that the glue may read it")
+            }
+            // A Secret holds at most 1 MiB (kubernetes pkg/apis/core/types.go MaxSecretSize).
+            guard text.utf8.count <= 1_048_576 else { throw ValidationError("--pod-clearml-conf \(path): larger than a Secret can hold (1 MiB); trim the file") }
+            render.podClearMLConf = text
+        }
         if let path = options.agentBinaryPath { render.injectedAgentPath = path }
         if let path = options.containerBashScript {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -214,7 +222,8 @@ struct GlueConfigurationBuilder {
         if case .disabled = settings.api.verifyCertificate {
             render.extraEnvironment.append((name: "CLEARML_API_HOST_VERIFY_CERT", value: "false"))
         }
-        if render.credentialsSecret == nil, mode != .imageEntrypoint {
+        // With --pod-clearml-conf the keys may come in that file, as upstream's pods get them.
+        if render.credentialsSecret == nil, render.podClearMLConf == nil, mode != .imageEntrypoint {
             throw ValidationError("task pods need ClearML credentials and the glue never writes them into a pod: pass --credentials-secret NAME, a Secret with keys \(render.credentialsSecretKeys.accessKey) and \(render.credentialsSecretKeys.secretKey) in namespace \(render.namespace) (other key names: --credentials-access-key-name, --credentials-secret-key-name)")
         }
 

@@ -1,3 +1,4 @@
+import JSONValue
 import Testing
 @testable import Glue
 
@@ -137,5 +138,16 @@ import Testing
         } throws: { error in
             "\(error)".hasPrefix("K8S_GLUE_POD_MONITOR_EVICTION_REASONS: '\(word)'")
         }
+    }
+}
+
+@Suite struct OwnConfSecretRaceTests {
+    /// kubelet's message (k/k pkg/kubelet/volumemanager: `MountVolume.SetUp failed for volume "<name>" : ...`).
+    @Test func onlyTheGluesOwnConfVolumeIsIgnored() {
+        let own: JSONValue = ["reason": "FailedMount", "message": "MountVolume.SetUp failed for volume \"clearml-pod-conf\" : secret \"clearml-id-t1-conf\" not found"]
+        let users: JSONValue = ["reason": "FailedMount", "message": "MountVolume.SetUp failed for volume \"data\" : secret \"data\" not found"]
+        #expect(PodMonitor.isOwnConfSecretRace(own))
+        #expect(!PodMonitor.isOwnConfSecretRace(users))
+        #expect(!PodMonitor.isOwnConfSecretRace(["reason": "FailedScheduling", "message": "volume \"clearml-pod-conf\""]))
     }
 }

@@ -28,8 +28,14 @@ struct PodSandbox: Sendable {
     func layer(container: String, restart: Int) -> String { "\(root)/layers/\(container)-\(restart)" }
     func terminationMessagePath(container: String) -> String { "\(root)/termination/\(container)" }
 
+    /// A configMap or secret volume whose object does not exist (and is not `optional`): the kubelet retries
+    /// the mount and the containers wait in ContainerCreating until it appears (k/k pkg/volume/secret/secret.go
+    /// `SetUpAt`).
+    struct MissingVolumeSource: Error { var message: String }
+
     /// Creates the folders and materialises volumes: emptyDir as an empty folder, configMap/secret as
-    /// one file per key, hostPath as a link to the host folder.
+    /// one file per key, hostPath as a link to the host folder. Throws `MissingVolumeSource` for a missing
+    /// configMap or secret; calling it again once it exists finishes the job.
     func prepare(pod: JSONValue, store: ObjectStore) async throws {
         let fm = FileManager.default
         for dir in [home, rootfs, root + "/logs", root + "/volumes"] {
@@ -56,7 +62,10 @@ struct PodSandbox: Sendable {
                 let objectName = source[resource == .secrets ? "secretName" : "name"]?.stringValue ?? ""
                 var ref: JSONValue = ["name": .string(objectName)]
                 ref["optional"] = source["optional"]
-                let data = (try? await ContainerPlan.lookup(resource, ref, namespace: namespace, store: store, key: nil)) ?? [:]
+                let data: [String: String]
+                do { data = try await ContainerPlan.lookup(resource, ref, namespace: namespace, store: store, key: nil) } catch {
+                    throw MissingVolumeSource(message: "MountVolume.SetUp failed for volume \"\(name)\" : \(error.message)")
+                }
                 for (file, content) in data {
                     try content.write(toFile: "\(path)/\(file)", atomically: true, encoding: .utf8)
                     // `defaultMode` (0644 unless set), whatever the cluster's umask: any container user reads them.

@@ -44,8 +44,24 @@ actor PodWorker {
 
     private func run(_ pod: JSONValue) async {
         defer { Task { await onFinish() } }
-        do { try await sandbox.prepare(pod: pod, store: store) } catch {
-            await events.record(pod, type: "Warning", reason: "FailedMount", message: "sandbox: \(error)")
+        var waitingFor: String?
+        while true {
+            do {
+                try await sandbox.prepare(pod: pod, store: store)
+                break
+            } catch let missing as PodSandbox.MissingVolumeSource {
+                // As a kubelet: ContainerCreating with a FailedMount event until the object appears.
+                if waitingFor != missing.message {
+                    if waitingFor == nil { _ = await update { PodStatus.initial(&$0, podIP: "127.0.0.1") } }
+                    await events.record(pod, type: "Warning", reason: "FailedMount", message: missing.message)
+                    waitingFor = missing.message
+                }
+                guard !terminating, !Task.isCancelled else { return }
+                try? await Task.sleep(for: .milliseconds(200))
+            } catch {
+                await events.record(pod, type: "Warning", reason: "FailedMount", message: "sandbox: \(error)")
+                break
+            }
         }
         let current = await update { PodStatus.initial(&$0, podIP: "127.0.0.1") } ?? pod
         let inits = current[path: "spec", "initContainers"]?.arrayValue ?? []

@@ -206,6 +206,14 @@ struct PodMonitor: Sendable {
 
     /// Warning Events about a pod that is pending for no reason its status shows (FailedMount,
     /// FailedCreatePodSandBox...), read at most every 5 s per pod; the glue's own events are skipped.
+    /// With `--pod-clearml-conf` the pod is created before its Secret (which needs the pod's uid), so a quick
+    /// kubelet may report FailedMount for that volume once; the launcher creates the Secret (or removes the pod
+    /// and requeues the task), so that event says nothing about the task.
+    static func isOwnConfSecretRace(_ event: JSONValue) -> Bool {
+        event["reason"]?.stringValue == "FailedMount"
+            && event["message"]?.stringValue?.contains("volume \"\(PodRenderSettings.podClearMLConfVolume)\"") == true
+    }
+
     private func refreshWarnings(_ task: String, pod: PodView, now: ContinuousClock.Instant, state: inout MonitorState) async {
         if let last = state.warningsReadAt[task], now - last < .seconds(5) { return }
         state.warningsReadAt[task] = now
@@ -214,6 +222,7 @@ struct PodMonitor: Sendable {
                 fieldSelector: "involvedObject.name=\(pod.name),type=Warning"))
             state.warnings[task] = events.items
                 .filter { $0[path: "source", "component"]?.stringValue != "clearml-glue" && $0["reportingComponent"]?.stringValue != "clearml-glue" }
+                .filter { !Self.isOwnConfSecretRace($0) }
                 .suffix(3).map { PodDecision.describe($0["reason"]?.stringValue ?? "Warning", $0["message"]?.stringValue) }
         } catch let error as KubeError where KubeAccess.isRBACDenial(error) {
             // Without this rule FailedMount and sandbox errors never reach the task: say so, once.

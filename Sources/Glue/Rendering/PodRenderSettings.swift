@@ -28,6 +28,13 @@ public struct PodRenderSettings: Sendable {
     public var defaultGPUs: Int?
     /// The glue's `--cpu-only`: task pods get no GPU and `NVIDIA_VISIBLE_DEVICES=none`, whatever their docker arguments ask.
     public var cpuOnly = false
+    /// The text of `--pod-clearml-conf`: each task pod reads it from a Secret the glue creates and the pod owns
+    /// (`<pod>-conf`), mounted read-only at `podClearMLConfPath`, never from its args or env values.
+    public var podClearMLConf: String?
+    public static let podClearMLConfVolume = "clearml-pod-conf"
+    public static let podClearMLConfKey = "clearml.conf"
+    public static let podClearMLConfPath = "/etc/clearml-glue/pod-conf/clearml.conf"
+    public static func podClearMLConfSecretName(pod: String) -> String { pod + "-conf" }
     /// The account task pods run as; never the glue's own (`glueServiceAccount`).
     public var taskServiceAccount: String?
     public var glueServiceAccount: String?

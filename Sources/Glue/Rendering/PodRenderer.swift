@@ -84,6 +84,7 @@ public enum PodRenderer {
         }
         let gpus = settings.cpuOnly ? nil : (queue.gpus ?? docker.gpus ?? settings.defaultGPUs)
         if settings.cpuOnly { glueEnvironment.append(env("NVIDIA_VISIBLE_DEVICES", "none")) }
+        if settings.podClearMLConf != nil { glueEnvironment.append(env("CLEARML_CONFIG_FILE", PodRenderSettings.podClearMLConfPath)) }
         if case .injected = settings.agentMode {
             glueEnvironment.append(env(AgentMode.agentDirectoryVariable, AgentMode.agentDirectory))
             glueEnvironment.append(env(AgentMode.terminationLogVariable, container["terminationMessagePath"]?.stringValue ?? "/dev/termination-log"))
@@ -105,6 +106,16 @@ public enum PodRenderer {
             let volume = "clearml-host-\(index)"
             volumes.append(["name": .string(volume), "hostPath": ["path": .string(mount.hostPath)]])
             mounts = StrategicMerge.mergeList(mounts, [["name": .string(volume), "mountPath": .string(mount.containerPath), "readOnly": .bool(mount.readOnly)]], on: "mountPath")
+        }
+        if settings.podClearMLConf != nil {
+            // optional: false, so the kubelet holds the container until the glue has created the Secret.
+            let volume = PodRenderSettings.podClearMLConfVolume
+            volumes = StrategicMerge.mergeList(volumes, [["name": .string(volume), "secret": [
+                "secretName": .string(PodRenderSettings.podClearMLConfSecretName(pod: name)), "optional": false,
+                "items": [["key": .string(PodRenderSettings.podClearMLConfKey), "path": .string(PodRenderSettings.podClearMLConfKey)]],
+            ]]], on: "name")
+            let directory = String(PodRenderSettings.podClearMLConfPath.dropLast(PodRenderSettings.podClearMLConfKey.count + 1))
+            mounts = StrategicMerge.mergeList(mounts, [["name": .string(volume), "mountPath": .string(directory), "readOnly": true]], on: "mountPath")
         }
         if let gpus, gpus > 0 {
             container.set(.string("\(gpus)"), at: ["resources", "limits", "nvidia.com/gpu"])

@@ -70,7 +70,12 @@ struct TaskLauncher: Sendable {
 
         let warnings: [String]
         switch await createPod(rendered, task: task, logger: logger) {
-        case .created(let answer): warnings = answer
+        case .created(let answer, let owner):
+            warnings = answer
+            if let conf = configuration.render.podClearMLConf, let failure = await createConfSecret(rendered, owner: owner, content: conf, task: task) {
+                logger.warning("could not give the pod its --pod-clearml-conf Secret; pod deleted, task returned to its queue", metadata: ["error": "\(failure)"])
+                return await returnToQueue(task, queue, reason: "k8s glue: \(failure)", logger: logger, backoff: .seconds(2))
+            }
         case .refused(let error):
             return await fail(task, reason: error.kind.rawValue, message: "K8S glue error: the Kubernetes API refused pod \(rendered.name): \(error.message)", logger: logger)
         case .quotaExceeded(let error):
@@ -92,7 +97,8 @@ struct TaskLauncher: Sendable {
     }
 
     enum CreateResult {
-        case created(warnings: [String])
+        /// `owner`: the created object, or the pod kept from before a restart (nil when not known).
+        case created(warnings: [String], owner: JSONValue?)
         /// The object is wrong (422, strict-decoding 400) or admission refused it for good.
         case refused(KubeError)
         case quotaExceeded(KubeError)
@@ -118,10 +124,10 @@ struct TaskLauncher: Sendable {
                 let result = try await context.kube.create(resource, namespace: rendered.namespace, rendered.manifest, options: options)
                 context.metrics.podsCreated.increment()
                 await context.health.clearForbidden(.createPods)
-                return .created(warnings: result.warnings)
+                return .created(warnings: result.warnings, owner: result.object)
             } catch let error as KubeError where error.kind == .alreadyExists {
                 switch await replaceStalePod(rendered, task: task, resource: resource, logger: logger) {
-                case .kept: return .created(warnings: [])
+                case .kept: return .created(warnings: [], owner: await context.cache.pod(task: task))
                 case .removed where attempt < 4: continue
                 case .removed, .failed: return .unavailable(error)
                 }
@@ -156,6 +162,30 @@ struct TaskLauncher: Sendable {
     }
 
     static let authorizationRetryWindow: Duration = .seconds(5)
+
+    /// `--pod-clearml-conf`: the Secret the new pod waits for. On failure the pod goes (it would wait for
+    /// ever) and the message, which never holds the content, is returned. A Job's pod kept from before a
+    /// restart names its Job as owner.
+    private func createConfSecret(_ rendered: RenderedPod, owner: JSONValue?, content: String, task: String) async -> String? {
+        var owner = owner
+        if rendered.manifest["kind"]?.stringValue == "Job", owner?["kind"]?.stringValue != "Job",
+           let job = owner?[path: "metadata", "ownerReferences"]?.arrayValue?.first(where: { $0["kind"]?.stringValue == "Job" }) {
+            owner = ["kind": "Job", "metadata": ["uid": job["uid"] ?? .null]]
+        }
+        do {
+            try await PodConfSecret.create(for: rendered, owner: owner ?? [:], content: content, kube: context.kube)
+            return nil
+        } catch {
+            let message: String
+            switch error {
+            case .forbidden(let text): message = text
+            case .failed(let text): message = text
+            }
+            let resource: ResourceType = rendered.manifest["kind"]?.stringValue == "Job" ? .jobs : .pods
+            _ = try? await context.kube.delete(resource, namespace: rendered.namespace, name: rendered.name, options: DeleteOptions(propagationPolicy: .background))
+            return message
+        }
+    }
 
     enum StalePod { case kept, removed, failed }
 

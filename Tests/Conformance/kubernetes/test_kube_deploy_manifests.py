@@ -33,6 +33,8 @@ ALLOWED_RULES = {
     ("", "events"): {"create", "list"},
     ("coordination.k8s.io", "leases"): {"get", "create", "update"},
     ("batch", "jobs"): {"create", "delete"},
+    # --pod-clearml-conf only: create, never get/list/watch (the glue reads no Secret).
+    ("", "secrets"): {"create"},
 }
 
 # The exact rules, as deploy/ ships them: rbac.yaml (pod mode, one replica) and the optional Roles.
@@ -45,7 +47,8 @@ LEADER_ELECTION_RULES = [
     {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "resourceNames": ["clearml-glue"], "verbs": ["get", "update"]},
 ]
 JOB_MODE_RULES = [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "delete"]}]
-OPTIONAL = {"leader-election.yaml": LEADER_ELECTION_RULES, "job-mode.yaml": JOB_MODE_RULES}
+POD_CLEARML_CONF_RULES = [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}]
+OPTIONAL = {"leader-election.yaml": LEADER_ELECTION_RULES, "job-mode.yaml": JOB_MODE_RULES, "pod-clearml-conf.yaml": POD_CLEARML_CONF_RULES}
 
 # The `clearml-glue glue` command line the manifests may use.
 GLUE_FLAGS = {
@@ -242,6 +245,8 @@ def test_kube_chart_roles_equal_deploy_for_each_feature():
     pod_list_watch = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]
     assert rules({"agentk8sglue": {"taskAsJob": True}}) == pod_list_watch + JOB_MODE_RULES + BASE_RULES[1:]
     assert rules({"agentk8sglue": {"taskAsJob": True, "replicaCount": 2}}) == pod_list_watch + JOB_MODE_RULES + BASE_RULES[1:] + LEADER_ELECTION_RULES
+    assert rules({"agentk8sglue": {"podClearMLConfSecrets": True}}) == BASE_RULES + POD_CLEARML_CONF_RULES
+    assert rules({"agentk8sglue": {"podClearMLConfSecrets": True, "replicaCount": 2}}) == BASE_RULES + POD_CLEARML_CONF_RULES + LEADER_ELECTION_RULES
 
 
 def test_kube_deploy_glue_pod_is_non_root_and_unprivileged():

@@ -141,6 +141,8 @@ enum RBACExactness {
         _ = try await h.ensureQueue("jobs")
         var configuration = try await h.agentConfiguration(queues: ["jobs"])
         configuration.render.kind = .job
+        // --pod-clearml-conf: its Secret per Job is the `create secrets` of deploy/optional/pod-clearml-conf.yaml.
+        configuration.render.podClearMLConf = "# exactness\n"
         configuration.baseTemplate = ["spec": ["template": ["spec": ["terminationGracePeriodSeconds": 2]]]]
         try await h.grant(for: configuration)
         try await startUpDryRun(h, configuration)
@@ -151,8 +153,16 @@ enum RBACExactness {
                 if status == "failed" || status == "stopped" { Issue.record("the task ended \(status ?? "")"); return true }
                 return status == "completed" ? true : nil
             }
+            func confSecrets() async throws -> [JSONValue] {
+                try await h.kube.list(.secrets, namespace: ShippedRBAC.namespace).items.filter { $0[path: "metadata", "name"]?.stringValue?.hasSuffix("-conf") == true }
+            }
+            let owners = try await confSecrets().flatMap { $0[path: "metadata", "ownerReferences"]?.arrayValue ?? [] }
+            #expect(owners.map { $0["kind"] } == ["Job"], "the conf Secret is owned by its Job: \(owners)")
             _ = try await h.eventually("its Job deleted", timeout: .seconds(30)) { () -> Bool? in
                 try await h.kube.list(.jobs, namespace: ShippedRBAC.namespace).items.isEmpty ? true : nil
+            }
+            _ = try await h.eventually("the conf Secret deleted with its Job", timeout: .seconds(40)) { () -> Bool? in
+                try await confSecrets().isEmpty ? true : nil
             }
         }
     }

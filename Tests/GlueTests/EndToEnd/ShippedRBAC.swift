@@ -14,6 +14,7 @@ enum ShippedRBAC {
         case base = "rbac.yaml"
         case leaderElection = "optional/leader-election.yaml"
         case jobMode = "optional/job-mode.yaml"
+        case podClearMLConf = "optional/pod-clearml-conf.yaml"
     }
 
     static let namespace = "clearml"
@@ -68,5 +69,6 @@ extension GlueHarness {
     func grant(for configuration: GlueConfiguration) async throws {
         if configuration.leaderElection != nil { try await grant(.leaderElection) }
         if configuration.render.kind == .job { try await grant(.jobMode) }
+        if configuration.render.podClearMLConf != nil { try await grant(.podClearMLConf) }
     }
 }
