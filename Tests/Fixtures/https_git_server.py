@@ -4,7 +4,7 @@
 Prints "PORT <n>" once listening on 127.0.0.1 with --cert/--key (made by the test, signed by its own CA).
   /git/<repo>...   git's smart HTTP protocol (`git http-backend` as a CGI) for the bare repositories in
                    --git-root, behind HTTP Basic auth (--user/--password): 401 with a challenge without them
-  anything else    forwarded as it is to --upstream (an http:// URL: the `clearml-glue server` under test), so
+  anything else    forwarded as it is to --upstream (an http:// URL: the `clearml-glue-dev server` under test), so
                    a client reaches the plain-HTTP server through TLS
 Each request is logged to stderr as "<method> <path> <status> <user>" (the user, never the password).
 """

@@ -88,3 +88,20 @@ struct GlueProcessError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A fresh folder for one test's glue processes (template, logs).
+func scratch(_ name: String) throws -> String {
+    let directory = NSTemporaryDirectory() + "glue-\(name)-" + UUID().uuidString.prefix(8)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+/// Runs `body`; when it fails, the glue logs go with the failure (printed), since they say why.
+func showingLogs<T>(_ glues: [GlueProcess], _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch {
+        for glue in glues { print("--- \(glue.logPath):\n\(glue.log.suffix(8000))") }
+        throw error
+    }
+}

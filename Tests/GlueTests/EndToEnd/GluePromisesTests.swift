@@ -11,22 +11,6 @@ import Testing
 /// process with only flags and environment, as the Deployment runs it) against the embedded server and
 /// cluster, with pods that run the built binary as their agent.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct GluePromisesTests {
-    func scratch(_ name: String) throws -> String {
-        let directory = NSTemporaryDirectory() + "glue-\(name)-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
-    /// Runs `body`; when it fails, the glue logs go with the failure (printed), since they say why.
-    func showingLogs<T>(_ glues: [GlueProcess], _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            for glue in glues { print("--- \(glue.logPath):\n\(glue.log.suffix(8000))") }
-            throw error
-        }
-    }
-
     func stop(_ glue: GlueProcess) async {
         glue.kill(SIGTERM)
         #expect(await glue.waitForExit(), "the glue did not stop on SIGTERM: \(glue.log.suffix(2000))")

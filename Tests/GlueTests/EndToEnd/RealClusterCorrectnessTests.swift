@@ -101,7 +101,8 @@ import Testing
                 _ = try await h.eventually("ready") { () -> Bool? in
                     try await http.execute(HTTPRequest(method: .get, url: "http://127.0.0.1:\(metricsPort)/readyz")).status == 200 ? true : nil
                 }
-                h.cluster.refuseAuthorizationFor(.seconds(2))
+                // Long enough that a loaded machine still creates inside it; the glue retries a 403 every 5 s.
+                h.cluster.refuseAuthorizationFor(.seconds(6))
                 let task = try await h.enqueueTask("across a restart", queue: "restarts")
                 _ = try await h.eventually("the task's pod", timeout: .seconds(30)) { try await h.pod(for: task) }
                 let document = try await h.task(task)

@@ -12,21 +12,6 @@ import Testing
 /// `--credentials-access-key-name` / `--credentials-secret-key-name`, and `daemon --stop` (worker.py `_kill_daemon`:
 /// find the daemon by worker id, terminate it).
 @Suite(.serialized, .timeLimit(.minutes(10))) struct UpstreamFlagsEndToEndTests {
-    func scratch(_ name: String) throws -> String {
-        let directory = NSTemporaryDirectory() + "glue-\(name)-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
-    func showingLogs<T>(_ glues: [GlueProcess], _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            for glue in glues { print("--- \(glue.logPath):\n\(glue.log.suffix(8000))") }
-            throw error
-        }
-    }
-
     /// The Secret of an upstream clearml-agent release: the two keys its chart writes, nothing else.
     func upstreamSecret(_ h: GlueHarness) async throws {
         try await createIfAbsent(h.kube, .secrets, namespace: "clearml", [
